@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KloutConfig(AppConfig):
+    name = "klout"
+    verbose_name = "Project"

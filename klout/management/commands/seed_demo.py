@@ -1,0 +1,82 @@
+"""Create the demo: a staff user, a brand user, a member, and a demo data set.
+
+Safe to run again: users are left as they are, and the data set is imported only once.
+"""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from campaigns.models import Brand
+from campaigns.services import brand_create
+from scoring import demo
+from scoring.services import member_for_user, member_opt_in, member_set_visibility
+
+# Demo credentials: printed on purpose, refused in production.
+DEMO_USERS = (
+    ("staff@example.com", "staff-demo-pass", "staff"),
+    ("brand@example.com", "brand-demo-pass", "brand"),
+    ("member@example.com", "member-demo-pass", "member"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create demo users and a demo data set (Higgs log when present, else synthetic)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--data",
+            default=str(settings.BASE_DIR.parent / "shared" / "data" / "higgs-twitter"),
+            help="Folder or file of the SNAP Higgs activity log; synthetic data when absent.",
+        )
+        parser.add_argument("--synthetic", action="store_true", help="Ignore the Higgs log.")
+
+    def handle(self, *args, data: str, synthetic: bool, **options):
+        if settings.IS_PRODUCTION:
+            raise CommandError("seed_demo creates users with known passwords: not in production.")
+        users = {role: self._user(email, password, role) for email, password, role in DEMO_USERS}
+        member = member_for_user(user=users["member"])
+        member_opt_in(member=member)
+        member_set_visibility(member=member, visibility="brands")
+        if not Brand.objects.filter(memberships__user=users["brand"]).exists():
+            brand_create(name="Demo Coffee Roasters", owner=users["brand"])
+        self._data(None if synthetic else demo.find_higgs(data))
+        account = demo.demo_member_take_account(member=member)
+        if account is not None:
+            self.stdout.write(f"member@example.com holds the demo account {account}.")
+        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in at http://127.0.0.1:8000/ as:"))
+        for email, password, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<7} {email:<22} password: {password}")
+
+    def _user(self, email: str, password: str, role: str):
+        User = get_user_model()
+        with transaction.atomic():
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username=email.split("@")[0], email=email, password=password,
+                    is_staff=role == "staff", is_superuser=role == "staff",
+                )
+            EmailAddress.objects.get_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+        return user
+
+    def _data(self, higgs) -> None:
+        if demo.demo_data_present():
+            self.stdout.write("Demo data set already present; not imported again.")
+            return
+        started = time.perf_counter()
+        self.stdout.write(f"Importing the demo data set ({'Higgs' if higgs else 'synthetic'})...")
+        label, summary = demo.demo_actions_import(higgs=higgs)
+        self.stdout.write(
+            f"{label}: read {summary.read:,}, stored {summary.stored:,}, "
+            f"duplicates {summary.duplicates:,}, demo members {summary.demo_members_created:,} "
+            f"in {time.perf_counter() - started:.1f}s."
+        )

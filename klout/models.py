@@ -1,0 +1,1 @@
+"""The project package holds no models of its own."""

@@ -1,0 +1,38 @@
+"""Project-wide Celery tasks: outgoing mail and housekeeping."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core import management
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def email_send(
+    self,
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    from_email: str | None = None,
+    html_body: str | None = None,
+) -> None:
+    """Send one e-mail. Retries with backoff when the mail server cannot be reached."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=from_email, to=to, connection=get_connection()
+    )
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    message.send()
+
+
+@shared_task
+def sessions_clear_expired() -> None:
+    """Remove expired sessions (run daily by beat)."""
+    management.call_command("clearsessions")

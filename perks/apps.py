@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PerksConfig(AppConfig):
+    name = "perks"
+    verbose_name = "Perks and claims"

@@ -1,0 +1,1 @@
+"""Perks, inventory, codes and claims arrive with the perks issue."""

@@ -1,0 +1,143 @@
+"""The member's own data over the API (``/api/v1/me/...``). One view per operation:
+validate with an input serializer, call one service or selector, answer with an output one."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from klout.export import member_export
+from scoring import selectors, services
+from scoring.models import Member, NetworkAccount, Visibility
+
+
+class MemberOutput(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    is_opted_in = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Member
+        fields = ["email", "display_name", "is_opted_in", "opted_in_at", "visibility", "created_at"]
+
+
+class MemberUpdateInput(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MemberOutput)
+    def get(self, request):
+        member = services.member_for_user(user=request.user)
+        return Response(MemberOutput(member).data)
+
+    @extend_schema(request=MemberUpdateInput, responses=MemberOutput)
+    def patch(self, request):
+        data = MemberUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_for_user(user=request.user)
+        member = services.member_set_visibility(
+            member=member, visibility=data.validated_data["visibility"]
+        )
+        return Response(MemberOutput(member).data)
+
+
+class ConsentInput(serializers.Serializer):
+    opt_in = serializers.BooleanField(
+        help_text="true: agree to be scored (stored with its time); false: stop being scored."
+    )
+
+
+class ConsentView(APIView):
+    @extend_schema(request=ConsentInput, responses=MemberOutput)
+    def post(self, request):
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_for_user(user=request.user)
+        if data.validated_data["opt_in"]:
+            member = services.member_opt_in(member=member)
+        else:
+            member = services.member_opt_out(member=member)
+        return Response(MemberOutput(member).data)
+
+
+class NetworkAccountOutput(serializers.ModelSerializer):
+    network_label = serializers.CharField(read_only=True)
+    actions_received = serializers.IntegerField(source="actions_received_count", read_only=True)
+
+    class Meta:
+        model = NetworkAccount
+        fields = [
+            "id", "network", "network_label", "external_id", "handle", "source",
+            "connected_at", "actions_received",
+        ]
+
+
+class NetworkAccountListView(ListAPIView):
+    serializer_class = NetworkAccountOutput
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return NetworkAccount.objects.none()
+        member = services.member_for_user(user=self.request.user)
+        return selectors.member_network_accounts(member=member)
+
+
+class NetworkAccountDisconnectView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, account_id: int):
+        account = get_object_or_404(NetworkAccount, pk=account_id, member__user=request.user)
+        services.network_account_disconnect(account=account)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActivityOutput(serializers.Serializer):
+    actions = serializers.IntegerField()
+    known_people = serializers.IntegerField()
+    unknown_actions = serializers.IntegerField()
+    by_kind = serializers.DictField(child=serializers.IntegerField())
+    by_network = serializers.DictField(child=serializers.IntegerField())
+    last_action_at = serializers.DateTimeField(allow_null=True)
+
+
+class ActivityView(APIView):
+    @extend_schema(responses=ActivityOutput)
+    def get(self, request):
+        member = services.member_for_user(user=request.user)
+        return Response(ActivityOutput(selectors.member_activity_summary(member=member)).data)
+
+
+class ExportView(APIView):
+    @extend_schema(
+        responses=inline_serializer("MemberExport", {"format_version": serializers.IntegerField()})
+    )
+    def get(self, request):
+        return Response(member_export(member=services.member_for_user(user=request.user)))
+
+
+class DeleteInput(serializers.Serializer):
+    confirm = serializers.CharField(help_text='The word "DELETE".')
+    password = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_confirm(self, value: str) -> str:
+        if value != "DELETE":
+            raise serializers.ValidationError('Send the word "DELETE" to confirm.')
+        return value
+
+
+class AccountDeleteView(APIView):
+    @extend_schema(request=DeleteInput, responses={204: None})
+    def post(self, request):
+        data = DeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        if user.has_usable_password() and not user.check_password(
+            data.validated_data.get("password", "")
+        ):
+            raise serializers.ValidationError({"password": ["That is not your password."]})
+        services.member_delete(member=services.member_for_user(user=user))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,72 @@
+"""The scoring part of the demo: demo members and their actions, from the SNAP Higgs log when
+it is present, otherwise from the seeded synthetic generator."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from scoring.ingest.snap import parse_snap_activity
+from scoring.ingest.synthetic import SyntheticSpec, generate_actions
+from scoring.models import Member, NetworkAccount
+from scoring.services import ImportSummary, actions_import
+
+HIGGS_FILE = "higgs-activity_time.txt.gz"
+
+
+def find_higgs(data_dir: str | Path | None) -> Path | None:
+    """The Higgs activity log in ``data_dir`` (a folder or the file itself), if present."""
+    if not data_dir:
+        return None
+    path = Path(data_dir)
+    candidate = path / HIGGS_FILE if path.is_dir() else path
+    return candidate if candidate.is_file() else None
+
+
+def demo_actions_import(
+    *, higgs: Path | None, spec: SyntheticSpec | None = None, end: datetime | None = None
+) -> tuple[str, ImportSummary]:
+    """Import the demo data set with demo members for every subject."""
+    if higgs is not None:
+        with gzip.open(higgs, "rt", encoding="ascii") as lines:
+            records = parse_snap_activity(lines, source=str(higgs), now=timezone.now())
+            return f"SNAP Higgs activity log ({higgs})", actions_import(
+                records=records, demo_members=True
+            )
+    spec = spec or SyntheticSpec()
+    end = end or timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    records = generate_actions(spec, end=end)
+    label = f"synthetic graph (seed {spec.seed}, {spec.n_actions:,} actions)"
+    return label, actions_import(records=records, demo_members=True)
+
+
+@transaction.atomic
+def demo_member_take_account(*, member: Member, rank: int = 10) -> NetworkAccount | None:
+    """Give the login demo member the demo account at ``rank`` by actions received, so the
+    member's pages show real data. Does nothing when the member already has an account."""
+    if member.network_accounts.exists():
+        return member.network_accounts.first()
+    account = (
+        NetworkAccount.objects.filter(source=NetworkAccount.Source.DEMO, member__is_demo=True)
+        .annotate(received=Count("actions_received"))
+        .order_by("-received", "pk")[rank : rank + 1]
+        .first()
+    )
+    if account is None:
+        return None
+    previous = account.member
+    account.member = member
+    account.handle = "demo_member"
+    account.save(update_fields=["member", "handle"])
+    previous.delete()
+    return account
+
+
+def demo_data_present() -> bool:
+    return Member.objects.filter(is_demo=True).exists()
+

@@ -1,0 +1,59 @@
+"""The validated action record every parser yields, and the keyed hashes that name people
+who are not members. Pure: the hash key is handed in, never read from settings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+
+KINDS = ("share", "reply", "comment", "mention", "like")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """One action: ``actor_id`` acted (``kind``) on ``subject_id``'s content at ``occurred_at``.
+
+    ``actor_id`` None means an unknown person. ``line`` is where the record came from, for
+    error messages.
+    """
+
+    network: str
+    actor_id: str | None
+    subject_id: str
+    kind: str
+    occurred_at: datetime
+    content_id: str | None = None
+    content_text: str | None = None
+    content_tags: tuple[str, ...] = field(default_factory=tuple)
+    action_id: str | None = None
+    line: int = 0
+
+
+def keyed_hash(key: str, *parts: str) -> str:
+    """HMAC-SHA256 of the parts, hex. Parts are joined with a separator no id contains."""
+    message = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def actor_key(key: str, network: str, external_id: str) -> str:
+    """The anonymous name of (network, external id): stable for the same key."""
+    return keyed_hash(key, "actor", network, external_id)
+
+
+def dedupe_key(key: str, record: ActionRecord) -> str:
+    """The identity of an action: its own id on the network when it has one, else who did
+    what to which content at which second. Keyed, so it reveals no external ids."""
+    if record.action_id:
+        return keyed_hash(key, "action-id", record.network, record.action_id)
+    return keyed_hash(
+        key,
+        "action",
+        record.network,
+        record.actor_id or "",
+        record.subject_id,
+        record.kind,
+        str(int(record.occurred_at.timestamp())),
+        record.content_id or "",
+    )

@@ -1,0 +1,49 @@
+"""The networks a member can connect. Sources are pluggable: a network is a slug, and any
+well-formed slug is accepted as a generic network; the known ones carry a label and, where
+the site can log in with it, the django-allauth provider that links it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+
+
+@dataclass(frozen=True)
+class Network:
+    slug: str
+    label: str
+    provider_id: str | None = None  # the django-allauth provider that connects it
+
+
+KNOWN_NETWORKS: dict[str, Network] = {
+    n.slug: n
+    for n in (
+        Network("twitter", "X/Twitter", "twitter_oauth2"),
+        Network("facebook", "Facebook profile", "facebook"),
+        Network("facebook_page", "Facebook page"),
+        Network("linkedin", "LinkedIn", "linkedin"),
+        Network("instagram", "Instagram"),
+        Network("foursquare", "Foursquare"),
+        Network("blog", "Blog"),
+    )
+}
+_BY_PROVIDER = {n.provider_id: n for n in KNOWN_NETWORKS.values() if n.provider_id}
+
+
+def is_valid_slug(slug: str) -> bool:
+    return bool(SLUG_RE.match(slug or ""))
+
+
+def network_for(slug: str) -> Network:
+    """The known network, or a generic one named after its slug."""
+    return KNOWN_NETWORKS.get(slug) or Network(slug, slug.replace("_", " ").title())
+
+
+def network_for_provider(provider_id: str) -> Network | None:
+    return _BY_PROVIDER.get(provider_id)
+
+
+def network_choices() -> list[tuple[str, str]]:
+    return [(n.slug, n.label) for n in KNOWN_NETWORKS.values()]

@@ -1,0 +1,52 @@
+"""allauth signals, turned into service calls. No rules here: the services hold them."""
+
+from __future__ import annotations
+
+from allauth.account.signals import user_signed_up
+from allauth.socialaccount.signals import social_account_added, social_account_removed
+from django.dispatch import receiver
+
+from scoring.models import NetworkAccount
+from scoring.networks import network_for_provider
+from scoring.services import member_for_user, network_account_connect, network_account_disconnect
+
+
+def _link(social_account) -> None:
+    network = network_for_provider(social_account.provider)
+    if network is None:
+        return
+    member = member_for_user(user=social_account.user)
+    extra = social_account.extra_data or {}
+    handle = str(extra.get("username") or extra.get("name") or extra.get("screen_name") or "")
+    network_account_connect(
+        member=member,
+        network=network.slug,
+        external_id=str(social_account.uid),
+        handle=handle[:191],
+        source=NetworkAccount.Source.OAUTH,
+    )
+
+
+@receiver(user_signed_up, dispatch_uid="scoring_member_on_signup")
+def member_on_signup(sender, request, user, **kwargs) -> None:
+    member_for_user(user=user)
+    sociallogin = kwargs.get("sociallogin")
+    if sociallogin is not None:
+        _link(sociallogin.account)
+
+
+@receiver(social_account_added, dispatch_uid="scoring_network_on_social_added")
+def network_on_social_added(sender, request, sociallogin, **kwargs) -> None:
+    _link(sociallogin.account)
+
+
+@receiver(social_account_removed, dispatch_uid="scoring_network_on_social_removed")
+def network_on_social_removed(sender, request, socialaccount, **kwargs) -> None:
+    network = network_for_provider(socialaccount.provider)
+    if network is None:
+        return
+    account = NetworkAccount.objects.filter(
+        network=network.slug, external_id=str(socialaccount.uid), member__user=socialaccount.user
+    ).first()
+    if account is not None:
+        network_account_disconnect(account=account)

@@ -1,0 +1,194 @@
+"""Storing validated action records in the action log, in bulk and idempotently.
+
+Consent: an action is stored only when its subject is a network account of an opted-in
+member; everything else is counted as "not stored: not a member" and dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.ingest.records import ActionRecord, actor_key, dedupe_key
+from scoring.models import Action, AnonymousActor, Content, Member, NetworkAccount
+
+Key = tuple[str, str]  # (network, external id)
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    not_member: int = 0
+    rejected: int = 0
+    demo_members_created: int = 0
+
+
+def _batches(records: Iterable[ActionRecord], size: int) -> Iterator[list[ActionRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Resolver:
+    """Caches of ids looked up once per import: subjects, actors and posts."""
+
+    def __init__(self, *, demo_members: bool) -> None:
+        self.demo_members = demo_members
+        self.subjects: dict[Key, int | None] = {}  # None: not an opted-in member's account
+        self.actor_accounts: dict[Key, int | None] = {}
+        self.anonymous: dict[Key, int] = {}
+        self.contents: dict[tuple[int, str], int] = {}
+        self.demo_members_created = 0
+
+    def _accounts(self, keys: set[Key], *, opted_in_only: bool) -> dict[Key, int]:
+        found: dict[Key, int] = {}
+        by_network: dict[str, list[str]] = {}
+        for network, external_id in keys:
+            by_network.setdefault(network, []).append(external_id)
+        for network, ids in by_network.items():
+            rows = NetworkAccount.objects.filter(network=network, external_id__in=ids)
+            if opted_in_only:
+                rows = rows.filter(member__opted_in_at__isnull=False)
+            for pk, external_id in rows.values_list("pk", "external_id"):
+                found[(network, external_id)] = pk
+        return found
+
+    def resolve_subjects(self, keys: set[Key]) -> None:
+        missing = keys - self.subjects.keys()
+        if not missing:
+            return
+        found = self._accounts(missing, opted_in_only=True)
+        if self.demo_members:
+            found.update(self._create_demo_members(missing - found.keys()))
+        for key in missing:
+            self.subjects[key] = found.get(key)
+
+    def _create_demo_members(self, keys: set[Key]) -> dict[Key, int]:
+        taken = self._accounts(keys, opted_in_only=False)  # a real member who has not opted in
+        wanted = sorted(keys - taken.keys())
+        if not wanted:
+            return {}
+        now = timezone.now()
+        members = Member.objects.bulk_create(
+            [
+                Member(is_demo=True, opted_in_at=now, display_name=f"Demo {net} {ext}")
+                for net, ext in wanted
+            ]
+        )
+        NetworkAccount.objects.bulk_create(
+            [
+                NetworkAccount(
+                    member=member, network=net, external_id=ext,
+                    handle=f"demo_{ext}", source=NetworkAccount.Source.DEMO,
+                )
+                for member, (net, ext) in zip(members, wanted, strict=True)
+            ]
+        )
+        self.demo_members_created += len(wanted)
+        return self._accounts(set(wanted), opted_in_only=False)
+
+    def resolve_actors(self, keys: set[Key]) -> None:
+        missing = keys - self.actor_accounts.keys()
+        if not missing:
+            return
+        found = self._accounts(missing, opted_in_only=False)
+        for key in missing:
+            self.actor_accounts[key] = found.get(key)
+        anonymous = {k for k in missing if found.get(k) is None} - self.anonymous.keys()
+        if not anonymous:
+            return
+        hashes = {actor_key(settings.ACTOR_HASH_KEY, net, ext): (net, ext) for net, ext in anonymous}
+        AnonymousActor.objects.bulk_create(
+            [AnonymousActor(network=key[0], key_hash=h) for h, key in hashes.items()],
+            ignore_conflicts=True,
+        )
+        for pk, key_hash in AnonymousActor.objects.filter(key_hash__in=hashes).values_list(
+            "pk", "key_hash"
+        ):
+            self.anonymous[hashes[key_hash]] = pk
+
+    def resolve_contents(self, batch: list[ActionRecord]) -> None:
+        new: dict[tuple[int, str], ActionRecord] = {}
+        for record in batch:
+            account = self.subjects.get((record.network, record.subject_id))
+            if account and record.content_id and (account, record.content_id) not in self.contents:
+                new.setdefault((account, record.content_id), record)
+        if not new:
+            return
+        Content.objects.bulk_create(
+            [
+                Content(
+                    account_id=account, external_id=content_id,
+                    text=record.content_text or "", tags=list(record.content_tags),
+                )
+                for (account, content_id), record in new.items()
+            ],
+            ignore_conflicts=True,
+        )
+        for account in {a for a, _ in new}:
+            ids = [c for a, c in new if a == account]
+            rows = Content.objects.filter(account_id=account, external_id__in=ids)
+            for pk, external_id in rows.values_list("pk", "external_id"):
+                self.contents[(account, external_id)] = pk
+
+
+def _store_batch(batch: list[ActionRecord], resolver: _Resolver, summary: ImportSummary) -> None:
+    resolver.resolve_subjects({(r.network, r.subject_id) for r in batch})
+    kept = [r for r in batch if resolver.subjects[(r.network, r.subject_id)] is not None]
+    summary.not_member += len(batch) - len(kept)
+    resolver.resolve_actors({(r.network, r.actor_id) for r in kept if r.actor_id})
+    resolver.resolve_contents(kept)
+    by_key: dict[str, ActionRecord] = {}
+    for record in kept:
+        by_key.setdefault(dedupe_key(settings.ACTOR_HASH_KEY, record), record)
+    known = set(Action.objects.filter(dedupe_key__in=by_key).values_list("dedupe_key", flat=True))
+    summary.duplicates += len(kept) - len(by_key) + len(known)
+    actions = []
+    for key, record in by_key.items():
+        if key in known:
+            continue
+        subject = resolver.subjects[(record.network, record.subject_id)]
+        actor = (record.network, record.actor_id) if record.actor_id else None
+        actions.append(
+            Action(
+                network=record.network,
+                subject_id=subject,
+                content_id=resolver.contents.get((subject, record.content_id or "")),
+                actor_account_id=resolver.actor_accounts.get(actor) if actor else None,
+                actor_anonymous_id=resolver.anonymous.get(actor) if actor else None,
+                kind=record.kind,
+                occurred_at=record.occurred_at,
+                dedupe_key=key,
+            )
+        )
+    Action.objects.bulk_create(actions, ignore_conflicts=True)
+    summary.stored += len(actions)
+
+
+def actions_import(
+    *,
+    records: Iterable[ActionRecord],
+    demo_members: bool = False,
+    batch_size: int = 5000,
+) -> ImportSummary:
+    """Store the records in one transaction: either all of the import is visible or none.
+
+    Re-importing the same data stores nothing new (counted as duplicates). With
+    ``demo_members`` (staff and CLI only), every subject that is nobody's account becomes a
+    clearly flagged, opted-in demo member.
+    """
+    summary = ImportSummary()
+    resolver = _Resolver(demo_members=demo_members)
+    with transaction.atomic():
+        for batch in _batches(records, batch_size):
+            summary.read += len(batch)
+            _store_batch(batch, resolver, summary)
+    summary.demo_members_created = resolver.demo_members_created
+    return summary

@@ -1,0 +1,193 @@
+"""Members: consent, visibility, networks, and leaving for good."""
+
+from __future__ import annotations
+
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from scoring.errors import InvalidNetwork, InvalidVisibility, NetworkAccountTaken
+from scoring.ingest.records import actor_key
+from scoring.models import (
+    Action,
+    AnonymousActor,
+    ConsentEvent,
+    Member,
+    NetworkAccount,
+    Visibility,
+)
+from scoring.networks import KNOWN_NETWORKS, is_valid_slug
+
+
+def member_for_user(*, user) -> Member:
+    """The member profile of a user, created (not opted in, private) on first use."""
+    member, _ = Member.objects.get_or_create(user=user)
+    return member
+
+
+@transaction.atomic
+def member_opt_in(*, member: Member) -> Member:
+    """Record the member's explicit agreement to be scored, with its time. Idempotent."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.opted_in_at is None:
+        member.opted_in_at = timezone.now()
+        member.save(update_fields=["opted_in_at"])
+        ConsentEvent.objects.create(
+            member=member, kind=ConsentEvent.Kind.OPT_IN, occurred_at=member.opted_in_at
+        )
+    return member
+
+
+@transaction.atomic
+def member_opt_out(*, member: Member) -> Member:
+    """Stop scoring the member. Idempotent. The member's own imported data stays until they
+    disconnect a network or delete the account; nothing derived from it is kept."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.opted_in_at is not None:
+        member.opted_in_at = None
+        member.save(update_fields=["opted_in_at"])
+        ConsentEvent.objects.create(member=member, kind=ConsentEvent.Kind.OPT_OUT)
+    return member
+
+
+def member_set_visibility(*, member: Member, visibility: str) -> Member:
+    if visibility not in Visibility.values:
+        raise InvalidVisibility(
+            f"Unknown visibility {visibility!r}: use one of {', '.join(Visibility.values)}.",
+            field="visibility",
+        )
+    Member.objects.filter(pk=member.pk).update(visibility=visibility)
+    member.visibility = visibility
+    return member
+
+
+def anonymous_actor_for(*, network: str, external_id: str) -> AnonymousActor:
+    key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
+    actor, _ = AnonymousActor.objects.get_or_create(key_hash=key, defaults={"network": network})
+    return actor
+
+
+@transaction.atomic
+def network_account_connect(
+    *,
+    member: Member,
+    network: str,
+    external_id: str,
+    handle: str = "",
+    source: str = NetworkAccount.Source.OAUTH,
+) -> NetworkAccount:
+    """Link a network account to the member. Idempotent for the same member.
+
+    Actions this person took while not a member were stored under an anonymous actor; they
+    are linked to the new account, so they count for the member from now on.
+    Raises NetworkAccountTaken when another member holds the account.
+    """
+    external_id = (external_id or "").strip()
+    if not is_valid_slug(network):
+        raise InvalidNetwork(f"{network!r} is not a network slug.", field="network")
+    if not external_id:
+        raise InvalidNetwork("The account needs its id on the network.", field="external_id")
+    existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
+    if existing is not None:
+        if existing.member_id != member.pk:
+            raise NetworkAccountTaken(
+                f"This {network} account is already connected to another member.",
+                field="external_id",
+            )
+        return existing
+    try:
+        with transaction.atomic():
+            account = NetworkAccount.objects.create(
+                member=member, network=network, external_id=external_id, handle=handle,
+                source=source,
+            )
+    except IntegrityError:
+        raise NetworkAccountTaken(
+            f"This {network} account was just connected by another member.", field="external_id"
+        ) from None
+    key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
+    Action.objects.filter(actor_anonymous__key_hash=key).update(
+        actor_anonymous=None, actor_account=account
+    )
+    return account
+
+
+def _provider_ids_for(network: str) -> list[str]:
+    known = KNOWN_NETWORKS.get(network)
+    return [known.provider_id] if known and known.provider_id else []
+
+
+@transaction.atomic
+def network_account_disconnect(*, account: NetworkAccount) -> None:
+    """Remove a network from the member, at once and completely.
+
+    Its posts and the actions received on them are deleted, so they leave the next score and
+    the statement immediately. Actions the member took from it on other people's content stay
+    counted for those people, but only as an anonymous actor. The login link (allauth social
+    account) for it is removed too.
+    """
+    actor = anonymous_actor_for(network=account.network, external_id=account.external_id)
+    Action.objects.filter(actor_account=account).update(actor_account=None, actor_anonymous=actor)
+    member = account.member
+    if member.user_id:
+        SocialAccount.objects.filter(
+            user_id=member.user_id,
+            provider__in=_provider_ids_for(account.network),
+            uid=account.external_id,
+        ).delete()
+    account.delete()
+
+
+def _sessions_of(user_id: int) -> list[str]:
+    keys = []
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for session in live.iterator(chunk_size=2000):
+        if session.get_decoded().get("_auth_user_id") == str(user_id):
+            keys.append(session.session_key)
+    return keys
+
+
+def _admin_log_forget(model, pks: list[int]) -> None:
+    """Admin log lines name the object they were about; forget those of a leaving member."""
+    content_type = ContentType.objects.get_for_model(model)
+    LogEntry.objects.filter(
+        content_type=content_type, object_id__in=[str(pk) for pk in pks]
+    ).delete()
+
+
+@transaction.atomic
+def member_delete(*, member: Member) -> None:
+    """Delete the member and everything personal: profile, consent record, network
+    accounts, posts, actions received, the login with its e-mail addresses, API tokens,
+    sessions and admin log lines about them. Actions they took on other people's content
+    remain, as anonymous actions, so other members' scores do not change.
+    """
+    accounts = list(member.network_accounts.all())
+    _admin_log_forget(NetworkAccount, [a.pk for a in accounts])
+    _admin_log_forget(Member, [member.pk])
+    for account in accounts:
+        network_account_disconnect(account=account)
+    user = member.user
+    member.delete()
+    if user is None:
+        return
+    _admin_log_forget(get_user_model(), [user.pk])
+    Session.objects.filter(session_key__in=_sessions_of(user.pk)).delete()
+    user.delete()
+
+
+@transaction.atomic
+def api_token_rotate(*, user) -> Token:
+    """Replace the user's API token with a new one (the old one stops working at once)."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+def api_token_revoke(*, user) -> None:
+    Token.objects.filter(user=user).delete()

@@ -1,0 +1,138 @@
+"""Member pages: dashboard and settings. Thin: forms validate, services write."""
+
+from __future__ import annotations
+
+import json
+
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
+
+from klout.export import member_export
+from scoring import selectors, services
+from scoring.forms import ConsentForm, DeleteAccountForm, VisibilityForm
+from scoring.models import NetworkAccount
+from scoring.networks import network_for_provider
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    context = {
+        "member": member,
+        "accounts": list(selectors.member_network_accounts(member=member)),
+        "activity": selectors.member_activity_summary(member=member),
+        "consent_form": ConsentForm(),
+    }
+    return render(request, "scoring/dashboard.html", context)
+
+
+def _connectable_providers(request: HttpRequest) -> list[dict]:
+    providers = []
+    for provider in get_social_adapter().list_providers(request):
+        network = network_for_provider(provider.id)
+        if network is not None:
+            providers.append({"provider": provider, "network": network})
+    return providers
+
+
+@login_required
+def member_settings(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    context = {
+        "member": member,
+        "accounts": list(selectors.member_network_accounts(member=member)),
+        "consent_events": list(member.consent_events.all()),
+        "consent_form": ConsentForm(),
+        "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
+        "delete_form": DeleteAccountForm(user=request.user),
+        "providers": _connectable_providers(request),
+        "api_token": Token.objects.filter(user=request.user).first(),
+    }
+    return render(request, "scoring/settings.html", context)
+
+
+@login_required
+@require_POST
+def consent_opt_in(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.member_opt_in(member=member)
+        messages.success(request, "You are opted in. Your score is computed at the next run.")
+    else:
+        messages.error(request, form.errors["opt_in"][0])
+    return redirect(request.POST.get("next") or "member_settings")
+
+
+@login_required
+@require_POST
+def consent_opt_out(request: HttpRequest) -> HttpResponse:
+    services.member_opt_out(member=services.member_for_user(user=request.user))
+    messages.success(request, "You are opted out. You are no longer scored.")
+    return redirect("member_settings")
+
+
+@login_required
+@require_POST
+def visibility_change(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    form = VisibilityForm(request.POST)
+    if form.is_valid():
+        services.member_set_visibility(member=member, visibility=form.cleaned_data["visibility"])
+        messages.success(request, f"Score visibility: {member.get_visibility_display()}.")
+    else:
+        messages.error(request, "Choose one of the visibility options.")
+    return redirect("member_settings")
+
+
+@login_required
+@require_POST
+def network_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_object_or_404(NetworkAccount, pk=account_id, member__user=request.user)
+    label = str(account)
+    services.network_account_disconnect(account=account)
+    messages.success(request, f"Disconnected {label}. Its data no longer counts.")
+    return redirect("member_settings")
+
+
+@login_required
+def data_export(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    document = member_export(member=member)
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="klout-fair-my-data-{stamp}.json"'
+    return response
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        member = services.member_for_user(user=request.user)
+        services.member_delete(member=member)
+        logout(request)
+        messages.success(request, "Your account and everything about you has been deleted.")
+        return redirect("home")
+    return render(request, "scoring/account_delete.html", {"delete_form": form})
+
+
+@login_required
+@require_POST
+def api_token_reset(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "revoke":
+        services.api_token_revoke(user=request.user)
+        messages.success(request, "Your API token is revoked.")
+    else:
+        token = services.api_token_rotate(user=request.user)
+        messages.success(request, f"Your new API token: {token.key}. Keep it secret.")
+    return redirect("member_settings")
