@@ -16,7 +16,11 @@ class AccountAdapter(DefaultAccountAdapter):
         from klout.tasks import email_send
 
         html = next(
-            (content for content, mime in getattr(message, "alternatives", []) if mime == "text/html"),
+            (
+                content
+                for content, mime in getattr(message, "alternatives", [])
+                if mime == "text/html"
+            ),
             None,
         )
         kwargs = {

@@ -70,14 +70,10 @@ def parse_database_url(url: str) -> dict:
             f"DATABASE_URL scheme {parts.scheme!r} is not supported (use one of: {known})."
         )
     if engine.endswith("sqlite3"):
-        path = unquote(parts.path)
-        if parts.netloc:
-            path = unquote(parts.netloc) + path
-        if path.startswith("/") and url.startswith("sqlite:////"):
-            name = path
-        else:
-            name = path.lstrip("/") or ":memory:"
-        return {"ENGINE": engine, "NAME": name}
+        # sqlite:///relative.db or sqlite:////absolute/path.db
+        rest = url.split("://", 1)[1]
+        name = unquote(rest[1:] if rest.startswith("/") else rest)
+        return {"ENGINE": engine, "NAME": name or ":memory:"}
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ImproperlyConfigured("DATABASE_URL names no database (expected .../<name>).")

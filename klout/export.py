@@ -1,4 +1,4 @@
-""""Download my data": one JSON document with everything held about a member.
+""" "Download my data": one JSON document with everything held about a member.
 
 Each app contributes its own section through its selectors; the project assembles them, so
 the import arrows stay as designed (ARCHITECTURE.md).

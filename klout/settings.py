@@ -55,9 +55,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 if IS_PRODUCTION:
     ACTOR_HASH_KEY = env_required("ACTOR_HASH_KEY", "it keys the hash of anonymous actors.")
 else:
-    ACTOR_HASH_KEY = env_str("ACTOR_HASH_KEY") or hashlib.sha256(
-        b"klout-dev-actor-hash:" + SECRET_KEY.encode()
-    ).hexdigest()
+    ACTOR_HASH_KEY = (
+        env_str("ACTOR_HASH_KEY")
+        or hashlib.sha256(b"klout-dev-actor-hash:" + SECRET_KEY.encode()).hexdigest()
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -288,6 +289,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Outside production, serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)

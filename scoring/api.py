@@ -71,8 +71,14 @@ class NetworkAccountOutput(serializers.ModelSerializer):
     class Meta:
         model = NetworkAccount
         fields = [
-            "id", "network", "network_label", "external_id", "handle", "source",
-            "connected_at", "actions_received",
+            "id",
+            "network",
+            "network_label",
+            "external_id",
+            "handle",
+            "source",
+            "connected_at",
+            "actions_received",
         ]
 
 

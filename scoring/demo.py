@@ -69,4 +69,3 @@ def demo_member_take_account(*, member: Member, rank: int = 10) -> NetworkAccoun
 
 def demo_data_present() -> bool:
     return Member.objects.filter(is_demo=True).exists()
-

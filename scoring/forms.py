@@ -24,12 +24,13 @@ class ConsentForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.CharField(
-        label='Type DELETE to confirm',
+        label="Type DELETE to confirm",
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     password = forms.CharField(
-        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Your password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:

@@ -88,6 +88,9 @@ class ConsentEvent(models.Model):
     class Meta:
         ordering = ["occurred_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
 
 class NetworkAccount(models.Model):
     """A member's account on one network. One member, many networks; one owner per account."""

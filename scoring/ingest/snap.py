@@ -32,25 +32,41 @@ def _parse_line(raw: str, lineno: int, source: str, now: datetime | None) -> tup
     for name, value in (("userA", actor), ("userB", subject)):
         if not value.isdigit():
             raise IngestError(
-                source=source, line=lineno, field=name, problem="not a user id",
-                value=value, expected="a non-negative integer",
+                source=source,
+                line=lineno,
+                field=name,
+                problem="not a user id",
+                value=value,
+                expected="a non-negative integer",
             )
     if not stamp.isdigit():
         raise IngestError(
-            source=source, line=lineno, field="timestamp", problem="not a Unix time",
-            value=stamp, expected="whole seconds since 1970-01-01 UTC",
+            source=source,
+            line=lineno,
+            field="timestamp",
+            problem="not a Unix time",
+            value=stamp,
+            expected="whole seconds since 1970-01-01 UTC",
         )
     occurred_at = datetime.fromtimestamp(int(stamp), tz=UTC)
     if occurred_at < EARLIEST or (now is not None and occurred_at > now):
         raise IngestError(
-            source=source, line=lineno, field="timestamp", problem="out of range",
-            value=stamp, expected="a time between 2000-01-01 and now",
+            source=source,
+            line=lineno,
+            field="timestamp",
+            problem="out of range",
+            value=stamp,
+            expected="a time between 2000-01-01 and now",
         )
     kind = SNAP_KINDS.get(code)
     if kind is None:
         raise IngestError(
-            source=source, line=lineno, field="interaction", problem="unknown interaction",
-            value=code, expected="RT, MT or RE",
+            source=source,
+            line=lineno,
+            field="interaction",
+            problem="unknown interaction",
+            value=code,
+            expected="RT, MT or RE",
         )
     return actor, subject, int(stamp), kind, occurred_at
 
@@ -64,8 +80,12 @@ def _collapse(group: list[tuple], network: str) -> Iterator[ActionRecord]:
         ):
             continue
         yield ActionRecord(
-            network=network, actor_id=actor, subject_id=subject, kind=kind,
-            occurred_at=occurred_at, line=lineno,
+            network=network,
+            actor_id=actor,
+            subject_id=subject,
+            kind=kind,
+            occurred_at=occurred_at,
+            line=lineno,
         )
 
 

@@ -85,8 +85,11 @@ class _Resolver:
         NetworkAccount.objects.bulk_create(
             [
                 NetworkAccount(
-                    member=member, network=net, external_id=ext,
-                    handle=f"demo_{ext}", source=NetworkAccount.Source.DEMO,
+                    member=member,
+                    network=net,
+                    external_id=ext,
+                    handle=f"demo_{ext}",
+                    source=NetworkAccount.Source.DEMO,
                 )
                 for member, (net, ext) in zip(members, wanted, strict=True)
             ]
@@ -104,7 +107,9 @@ class _Resolver:
         anonymous = {k for k in missing if found.get(k) is None} - self.anonymous.keys()
         if not anonymous:
             return
-        hashes = {actor_key(settings.ACTOR_HASH_KEY, net, ext): (net, ext) for net, ext in anonymous}
+        hashes = {
+            actor_key(settings.ACTOR_HASH_KEY, net, ext): (net, ext) for net, ext in anonymous
+        }
         AnonymousActor.objects.bulk_create(
             [AnonymousActor(network=key[0], key_hash=h) for h, key in hashes.items()],
             ignore_conflicts=True,
@@ -125,8 +130,10 @@ class _Resolver:
         Content.objects.bulk_create(
             [
                 Content(
-                    account_id=account, external_id=content_id,
-                    text=record.content_text or "", tags=list(record.content_tags),
+                    account_id=account,
+                    external_id=content_id,
+                    text=record.content_text or "",
+                    tags=list(record.content_tags),
                 )
                 for (account, content_id), record in new.items()
             ],

@@ -104,7 +104,10 @@ def network_account_connect(
     try:
         with transaction.atomic():
             account = NetworkAccount.objects.create(
-                member=member, network=network, external_id=external_id, handle=handle,
+                member=member,
+                network=network,
+                external_id=external_id,
+                handle=handle,
                 source=source,
             )
     except IntegrityError:

@@ -16,6 +16,7 @@ from django.db import transaction
 from campaigns.models import Brand
 from campaigns.services import brand_create
 from scoring import demo
+from scoring.ingest.synthetic import SyntheticSpec
 from scoring.services import member_for_user, member_opt_in, member_set_visibility
 
 # Demo credentials: printed on purpose, refused in production.
@@ -36,8 +37,21 @@ class Command(BaseCommand):
             help="Folder or file of the SNAP Higgs activity log; synthetic data when absent.",
         )
         parser.add_argument("--synthetic", action="store_true", help="Ignore the Higgs log.")
+        defaults = SyntheticSpec()
+        parser.add_argument("--seed", type=int, default=defaults.seed)
+        parser.add_argument("--people", type=int, default=defaults.n_people)
+        parser.add_argument("--members", type=int, default=defaults.n_members)
+        parser.add_argument("--actions", type=int, default=defaults.n_actions)
 
     def handle(self, *args, data: str, synthetic: bool, **options):
+        spec = SyntheticSpec(
+            seed=options["seed"],
+            n_people=options["people"],
+            n_members=options["members"],
+            n_actions=options["actions"],
+        )
+        if not 1 <= spec.n_members < spec.n_people:
+            raise CommandError("--members must be at least 1 and fewer than --people.")
         if settings.IS_PRODUCTION:
             raise CommandError("seed_demo creates users with known passwords: not in production.")
         users = {role: self._user(email, password, role) for email, password, role in DEMO_USERS}
@@ -46,7 +60,7 @@ class Command(BaseCommand):
         member_set_visibility(member=member, visibility="brands")
         if not Brand.objects.filter(memberships__user=users["brand"]).exists():
             brand_create(name="Demo Coffee Roasters", owner=users["brand"])
-        self._data(None if synthetic else demo.find_higgs(data))
+        self._data(None if synthetic else demo.find_higgs(data), spec)
         account = demo.demo_member_take_account(member=member)
         if account is not None:
             self.stdout.write(f"member@example.com holds the demo account {account}.")
@@ -60,21 +74,24 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(
-                    username=email.split("@")[0], email=email, password=password,
-                    is_staff=role == "staff", is_superuser=role == "staff",
+                    username=email.split("@")[0],
+                    email=email,
+                    password=password,
+                    is_staff=role == "staff",
+                    is_superuser=role == "staff",
                 )
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
         return user
 
-    def _data(self, higgs) -> None:
+    def _data(self, higgs, spec: SyntheticSpec) -> None:
         if demo.demo_data_present():
             self.stdout.write("Demo data set already present; not imported again.")
             return
         started = time.perf_counter()
         self.stdout.write(f"Importing the demo data set ({'Higgs' if higgs else 'synthetic'})...")
-        label, summary = demo.demo_actions_import(higgs=higgs)
+        label, summary = demo.demo_actions_import(higgs=higgs, spec=spec)
         self.stdout.write(
             f"{label}: read {summary.read:,}, stored {summary.stored:,}, "
             f"duplicates {summary.duplicates:,}, demo members {summary.demo_members_created:,} "

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from campaigns.models import BrandMembership
+from scoring.models import Action, Member
+
+pytestmark = pytest.mark.django_db
+SMALL = ["--synthetic", "--people", "300", "--members", "40", "--actions", "2000"]
+
+
+def _seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *SMALL, *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_three_users_brand_member_and_data():
+    output = _seed()
+
+    for email in ("staff@example.com", "brand@example.com", "member@example.com"):
+        assert email in output
+        assert EmailAddress.objects.get(email=email).verified
+    assert get_user_model().objects.get(email="staff@example.com").is_staff
+    assert BrandMembership.objects.get(user__email="brand@example.com").role == "owner"
+    member = Member.objects.get(user__email="member@example.com")
+    assert member.is_opted_in and member.visibility == "brands"
+    assert Action.objects.filter(subject__member=member).exists()
+    assert Member.objects.filter(is_demo=True).count() == 39  # one account went to member@
+    assert Action.objects.count() > 1900
+
+
+def test_seed_demo_twice_changes_nothing():
+    _seed()
+    counts = (Action.objects.count(), Member.objects.count(), BrandMembership.objects.count())
+
+    output = _seed()
+
+    assert "already present" in output
+    assert (Action.objects.count(), Member.objects.count(), BrandMembership.objects.count()) == (
+        counts
+    )
+
+
+def test_seed_demo_refused_in_production(settings):
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="not in production"):
+        _seed()
+    assert not get_user_model().objects.exists()

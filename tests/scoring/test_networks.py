@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.signals import social_account_added, social_account_removed
+from django.conf import settings
+from django.urls import reverse
+
+from scoring.errors import InvalidNetwork, NetworkAccountTaken
+from scoring.ingest.records import actor_key
+from scoring.models import Action, AnonymousActor, Content, NetworkAccount
+from scoring.services import network_account_connect, network_account_disconnect
+from tests.factories import (
+    ActionFactory,
+    ContentFactory,
+    NetworkAccountFactory,
+    OptedInMemberFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_network_account_connect_new_account_links_to_member(opted_in_member):
+    account = network_account_connect(
+        member=opted_in_member, network="instagram", external_id="42", handle="me"
+    )
+
+    assert account.member == opted_in_member
+    assert account.network_label == "Instagram"
+
+
+def test_network_account_connect_generic_network_slug_accepted(opted_in_member):
+    account = network_account_connect(member=opted_in_member, network="mastodon", external_id="x1")
+    assert account.network_label == "Mastodon"
+
+
+@pytest.mark.parametrize("network", ["", "Twitter", "a", "has space", "x" * 40])
+def test_network_account_connect_bad_slug_raises(opted_in_member, network):
+    with pytest.raises(InvalidNetwork):
+        network_account_connect(member=opted_in_member, network=network, external_id="1")
+    assert not NetworkAccount.objects.exists()
+
+
+def test_network_account_connect_same_member_twice_is_idempotent(opted_in_member):
+    first = network_account_connect(member=opted_in_member, network="twitter", external_id="7")
+    second = network_account_connect(member=opted_in_member, network="twitter", external_id="7")
+    assert first.pk == second.pk
+
+
+def test_network_account_connect_taken_by_other_member_raises(opted_in_member):
+    NetworkAccountFactory(network="twitter", external_id="7")
+
+    with pytest.raises(NetworkAccountTaken):
+        network_account_connect(member=opted_in_member, network="twitter", external_id="7")
+
+
+def test_network_account_connect_relinks_anonymous_actions_of_that_person(opted_in_member):
+    other = NetworkAccountFactory()
+    anonymous = AnonymousActor.objects.create(
+        network="twitter", key_hash=actor_key(settings.ACTOR_HASH_KEY, "twitter", "555")
+    )
+    action = ActionFactory(subject=other, actor_anonymous=anonymous)
+
+    account = network_account_connect(member=opted_in_member, network="twitter", external_id="555")
+
+    action.refresh_from_db()
+    assert action.actor_account == account
+    assert action.actor_anonymous is None
+
+
+def test_network_account_disconnect_removes_its_posts_and_actions_received(account):
+    kept_account = NetworkAccountFactory(member=account.member, network="linkedin")
+    post = ContentFactory(account=account)
+    ActionFactory.create_batch(3, subject=account, content=post)
+    kept = ActionFactory(subject=kept_account)
+
+    network_account_disconnect(account=account)
+
+    assert not NetworkAccount.objects.filter(pk=account.pk).exists()
+    assert not Content.objects.filter(pk=post.pk).exists()
+    assert list(Action.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_network_account_disconnect_actions_taken_stay_as_anonymous(account):
+    other = NetworkAccountFactory()
+    taken = ActionFactory(subject=other, actor_account=account)
+
+    network_account_disconnect(account=account)
+
+    taken.refresh_from_db()
+    assert taken.actor_account is None
+    assert taken.actor_anonymous.key_hash == actor_key(
+        settings.ACTOR_HASH_KEY, account.network, account.external_id
+    )
+    assert account.external_id not in taken.actor_anonymous.key_hash
+
+
+def test_network_disconnect_view_other_members_account_is_404(member_client):
+    stranger = NetworkAccountFactory()
+
+    response = member_client.post(reverse("network_disconnect", args=[stranger.pk]))
+
+    assert response.status_code == 404
+    assert NetworkAccount.objects.filter(pk=stranger.pk).exists()
+
+
+def test_network_disconnect_view_own_account_is_gone_from_dashboard(member_client, account):
+    ActionFactory(subject=account)
+
+    member_client.post(reverse("network_disconnect", args=[account.pk]), follow=True)
+
+    body = member_client.get(reverse("dashboard")).content.decode()
+    assert account.handle not in body
+    assert "No actions on your content yet" in body
+
+
+class _Login:
+    def __init__(self, account):
+        self.account = account
+
+
+def test_social_account_added_signal_links_network_account(opted_in_member):
+    social = SocialAccount.objects.create(
+        user=opted_in_member.user,
+        provider="twitter_oauth2",
+        uid="31337",
+        extra_data={"username": "jack"},
+    )
+
+    social_account_added.send(sender=SocialAccount, request=None, sociallogin=_Login(social))
+
+    account = NetworkAccount.objects.get(member=opted_in_member)
+    assert (account.network, account.external_id, account.handle) == ("twitter", "31337", "jack")
+    assert account.source == NetworkAccount.Source.OAUTH
+
+
+def test_social_account_removed_signal_disconnects_network(opted_in_member):
+    social = SocialAccount.objects.create(
+        user=opted_in_member.user, provider="facebook", uid="99", extra_data={}
+    )
+    social_account_added.send(sender=SocialAccount, request=None, sociallogin=_Login(social))
+    assert NetworkAccount.objects.filter(member=opted_in_member, network="facebook").exists()
+
+    social_account_removed.send(sender=SocialAccount, request=None, socialaccount=social)
+
+    assert not NetworkAccount.objects.filter(member=opted_in_member).exists()
+
+
+def test_network_account_disconnect_removes_social_login_link(opted_in_member):
+    social = SocialAccount.objects.create(
+        user=opted_in_member.user, provider="linkedin", uid="abc", extra_data={}
+    )
+    social_account_added.send(sender=SocialAccount, request=None, sociallogin=_Login(social))
+    account = NetworkAccount.objects.get(member=opted_in_member)
+
+    network_account_disconnect(account=account)
+
+    assert not SocialAccount.objects.filter(pk=social.pk).exists()
+
+
+def test_other_members_data_untouched_by_disconnect(account):
+    bystander = OptedInMemberFactory()
+    theirs = NetworkAccountFactory(member=bystander)
+    received = ActionFactory(subject=theirs)
+
+    network_account_disconnect(account=account)
+
+    assert Action.objects.filter(pk=received.pk).exists()
