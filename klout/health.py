@@ -30,7 +30,7 @@ def check_broker() -> dict:
 
     started = time.perf_counter()
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
             transport = conn.transport_cls
     except Exception as exc:  # any failure means "not reachable"; the reason is reported

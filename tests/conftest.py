@@ -36,6 +36,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Tasks run in process in the suite, whatever the broker; the worker test turns this off
+    for itself to go through a real worker process."""
+    from klout.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """allauth's rate limits live in the cache: each test starts with none used."""
