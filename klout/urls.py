@@ -33,6 +33,7 @@ urlpatterns = [
     path("settings/", scoring_views.member_settings, name="member_settings"),
     path("settings/consent/in/", scoring_views.consent_opt_in, name="consent_opt_in"),
     path("settings/consent/out/", scoring_views.consent_opt_out, name="consent_opt_out"),
+    path("settings/profile/", scoring_views.profile_change, name="profile_change"),
     path("settings/visibility/", scoring_views.visibility_change, name="visibility_change"),
     path(
         "settings/networks/<int:account_id>/disconnect/",

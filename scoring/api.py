@@ -3,6 +3,7 @@ validate with an input serializer, call one service or selector, answer with an 
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -25,7 +26,8 @@ class MemberOutput(serializers.ModelSerializer):
 
 
 class MemberUpdateInput(serializers.Serializer):
-    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
 class MeView(APIView):
@@ -39,9 +41,16 @@ class MeView(APIView):
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         member = services.member_for_user(user=request.user)
-        member = services.member_set_visibility(
-            member=member, visibility=data.validated_data["visibility"]
-        )
+        changes = data.validated_data
+        with transaction.atomic():
+            if "display_name" in changes:
+                member = services.member_update_profile(
+                    member=member, display_name=changes["display_name"]
+                )
+            if "visibility" in changes:
+                member = services.member_set_visibility(
+                    member=member, visibility=changes["visibility"]
+                )
         return Response(MemberOutput(member).data)
 
 

@@ -5,6 +5,15 @@ from django import forms
 from scoring.models import Visibility
 
 
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=80,
+        required=False,
+        help_text="Shown to you, and to others only where your visibility allows.",
+    )
+
+
 class VisibilityForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=Visibility.choices,

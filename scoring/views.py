@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from klout.export import member_export
 from scoring import selectors, services
-from scoring.forms import ConsentForm, DeleteAccountForm, VisibilityForm
+from scoring.forms import ConsentForm, DeleteAccountForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
 
@@ -51,6 +51,7 @@ def member_settings(request: HttpRequest) -> HttpResponse:
         "consent_events": list(member.consent_events.all()),
         "consent_form": ConsentForm(),
         "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
+        "profile_form": ProfileForm(initial={"display_name": member.display_name}),
         "delete_form": DeleteAccountForm(user=request.user),
         "providers": _connectable_providers(request),
         "api_token": Token.objects.filter(user=request.user).first(),
@@ -89,6 +90,21 @@ def visibility_change(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Score visibility: {member.get_visibility_display()}.")
     else:
         messages.error(request, "Choose one of the visibility options.")
+    return redirect("member_settings")
+
+
+@login_required
+@require_POST
+def profile_change(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    form = ProfileForm(request.POST)
+    if form.is_valid():
+        services.member_update_profile(
+            member=member, display_name=form.cleaned_data["display_name"]
+        )
+        messages.success(request, "Profile saved.")
+    else:
+        messages.error(request, f"Display name: {form.errors['display_name'][0]}")
     return redirect("member_settings")
 
 

@@ -9,6 +9,7 @@ from scoring.services.members import (
     member_opt_in,
     member_opt_out,
     member_set_visibility,
+    member_update_profile,
     network_account_connect,
     network_account_disconnect,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "member_opt_in",
     "member_opt_out",
     "member_set_visibility",
+    "member_update_profile",
     "network_account_connect",
     "network_account_disconnect",
 ]

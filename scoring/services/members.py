@@ -67,6 +67,15 @@ def member_set_visibility(*, member: Member, visibility: str) -> Member:
     return member
 
 
+def member_update_profile(*, member: Member, display_name: str) -> Member:
+    """The name the member is shown by (to themselves, and to others only where their
+    visibility allows)."""
+    display_name = " ".join(display_name.split())
+    Member.objects.filter(pk=member.pk).update(display_name=display_name)
+    member.display_name = display_name
+    return member
+
+
 def anonymous_actor_for(*, network: str, external_id: str) -> AnonymousActor:
     key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
     actor, _ = AnonymousActor.objects.get_or_create(key_hash=key, defaults={"network": network})

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connections
 
 from scoring.models import Member
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, requires_chromium
@@ -37,6 +38,9 @@ def page(live_server, monkeypatch, tmp_path):
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             raise
         finally:
+            # The test's ORM reads ran under Playwright's event loop, in a context of their
+            # own with its own connection: close it before the test database is dropped.
+            connections.close_all()
             browser.close()
 
 

@@ -137,3 +137,9 @@ def test_schema_and_docs_served_without_cdn(client):
     docs = client.get(reverse("api_docs")).content.decode()
     assert "cdn" not in docs.lower()
     assert "/static/drf_spectacular_sidecar/" in docs
+
+
+def test_me_patch_display_name_is_normalised(api):
+    response = api.patch(reverse("api_me"), {"display_name": "  Ada   Lovelace "}, format="json")
+    assert response.json()["display_name"] == "Ada Lovelace"
+    assert response.json()["visibility"] == "private"

@@ -112,3 +112,20 @@ def test_settings_page_renders_for_member(member_client, account, django_assert_
         response = member_client.get(reverse("member_settings"))
     assert response.status_code == 200
     assert account.handle in response.content.decode()
+
+
+def test_profile_view_saves_display_name(member_client):
+    member_client.post(reverse("profile_change"), {"display_name": "Grace  Hopper"})
+
+    member_client.member.refresh_from_db()
+    assert member_client.member.display_name == "Grace Hopper"
+
+
+def test_profile_view_too_long_name_changes_nothing(member_client):
+    before = member_client.member.display_name
+    response = member_client.post(
+        reverse("profile_change"), {"display_name": "x" * 81}, follow=True
+    )
+    member_client.member.refresh_from_db()
+    assert member_client.member.display_name == before
+    assert "Display name: Ensure this value has at most 80 characters" in response.content.decode()
