@@ -24,6 +24,10 @@ def _login_section(user) -> dict:
     token = Token.objects.filter(user=user).first()
     return {
         "email": user.email,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_staff": user.is_staff,
         "date_joined": user.date_joined.isoformat(),
         "last_login": user.last_login.isoformat() if user.last_login else None,
         "email_addresses": [

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def _failure(what: str, exc: Exception, **extra) -> dict:
+    """A failed check. The reason goes to the log; the public answer names it only in
+    development, since it can hold host names and user names."""
+    logger.warning("healthz: %s unreachable: %s: %s", what, type(exc).__name__, exc)
+    detail = f"{type(exc).__name__}: {exc}" if settings.DEBUG else f"{what} unreachable"
+    return {"ok": False, **extra, "error": detail}
 
 
 def check_database() -> dict:
@@ -14,8 +25,8 @@ def check_database() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any failure means "not reachable"; the reason is reported
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # any failure means "not reachable"
+        return _failure("database", exc)
     return {
         "ok": True,
         "vendor": connection.vendor,
@@ -33,8 +44,8 @@ def check_broker() -> dict:
         with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
             transport = conn.transport_cls
-    except Exception as exc:  # any failure means "not reachable"; the reason is reported
-        return {"ok": False, "mode": "broker", "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # any failure means "not reachable"
+        return _failure("broker", exc, mode="broker")
     return {
         "ok": True,
         "mode": "broker",

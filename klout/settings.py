@@ -120,7 +120,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-_database_url = env_str("DATABASE_URL")
+_database_url = (
+    env_required("DATABASE_URL", "production runs on PostgreSQL, not the SQLite file.")
+    if IS_PRODUCTION
+    else env_str("DATABASE_URL")
+)
 if _database_url:
     DATABASES = {"default": parse_database_url(_database_url)}
 else:
@@ -137,6 +141,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Services own their transactions (see STYLE.md).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache -----------------------------------------------------------------------------------
+# Shared by every process in production (import progress, rate limits); per process by default.
+_cache_url = (
+    env_required("CACHE_URL", "rate limits and import progress must be shared by all processes.")
+    if IS_PRODUCTION
+    else env_str("CACHE_URL")
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- Authentication (django-allauth) -------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -161,6 +178,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Klout Fair] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
 ACCOUNT_ADAPTER = "klout.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "klout.adapters.SocialAccountAdapter"
+# Behind the proxy, the client address is the last X-Forwarded-For hop the proxy added.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0)
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
@@ -202,8 +222,9 @@ if env_str("LINKEDIN_CLIENT_ID"):
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an unauthenticated call gets 401 with "WWW-Authenticate: Token".
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -226,7 +247,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or ""
+CELERY_BROKER_URL = (
+    env_required("CELERY_BROKER_URL", "production runs tasks on workers, not in the web process.")
+    if IS_PRODUCTION
+    else env_str("CELERY_BROKER_URL") or ""
+)
 # With no broker, tasks run eagerly in process: the laptop shape needs no services.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -296,6 +321,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 
+# Messages live in the session, not in a cookie: one of them shows a new API token once.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the API's session clients read it to send X-CSRFToken
@@ -326,3 +354,6 @@ LOGGING = {
 # How long health checks wait for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT_SECONDS = float(env_str("HEALTHZ_BROKER_TIMEOUT_SECONDS", "2") or 2)
 SITE_NAME = "Klout Fair"
+# Largest file a member (their own archive) and site staff (bulk files) may upload, in bytes.
+IMPORT_MEMBER_MAX_BYTES = env_int("IMPORT_MEMBER_MAX_BYTES", 100 * 1024 * 1024)
+IMPORT_STAFF_MAX_BYTES = env_int("IMPORT_STAFF_MAX_BYTES", 2 * 1024 * 1024 * 1024)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from campaigns import views as campaign_views
-from klout import views
+from klout import api_account, views
 from scoring import api as scoring_api
 from scoring import views as scoring_views
 
@@ -22,8 +22,8 @@ api_v1 = [
         name="api_network_disconnect",
     ),
     path("me/activity/", scoring_api.ActivityView.as_view(), name="api_activity"),
-    path("me/export/", scoring_api.ExportView.as_view(), name="api_export"),
-    path("me/delete/", scoring_api.AccountDeleteView.as_view(), name="api_account_delete"),
+    path("me/export/", api_account.ExportView.as_view(), name="api_export"),
+    path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]
 
 urlpatterns = [
@@ -40,11 +40,14 @@ urlpatterns = [
         scoring_views.network_disconnect,
         name="network_disconnect",
     ),
-    path("settings/export/", scoring_views.data_export, name="data_export"),
-    path("settings/delete/", scoring_views.account_delete, name="account_delete"),
+    path("settings/export/", views.data_export, name="data_export"),
+    path("settings/delete/", views.account_delete, name="account_delete"),
     path("settings/api-token/", scoring_views.api_token_reset, name="api_token_reset"),
     path("brand/", campaign_views.brand_dashboard, name="brand_dashboard"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler404 = "klout.views.page_not_found"
+handler500 = "klout.views.server_error"

@@ -2,11 +2,24 @@
 goes through the services, so the same privacy rules apply as in the member's own pages."""
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from klout.accounts import account_delete
 from scoring import services
 from scoring.models import Action, AnonymousActor, ConsentEvent, Content, Member, NetworkAccount
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The action log changes only through imports and the members' own choices, which
+    apply consent; staff read it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class NetworkAccountInline(admin.TabularInline):
@@ -36,11 +49,11 @@ class MemberAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
 
     def delete_model(self, request, obj):
-        services.member_delete(member=obj)
+        account_delete(member=obj)
 
     def delete_queryset(self, request, queryset):
         for member in queryset:
-            services.member_delete(member=member)
+            account_delete(member=member)
 
 
 @admin.register(NetworkAccount)
@@ -60,20 +73,14 @@ class NetworkAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnonymousActor)
-class AnonymousActorAdmin(admin.ModelAdmin):
+class AnonymousActorAdmin(ReadOnlyAdmin):
     list_display = ["key_hash", "network"]
     list_filter = ["network"]
     search_fields = ["key_hash"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Content)
-class ContentAdmin(admin.ModelAdmin):
+class ContentAdmin(ReadOnlyAdmin):
     list_display = ["external_id", "account", "posted_at"]
     search_fields = ["external_id", "text"]
     raw_id_fields = ["account"]
@@ -81,33 +88,10 @@ class ContentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnlyAdmin):
     list_display = ["kind", "network", "subject", "occurred_at"]
     list_filter = ["kind", "network"]
     raw_id_fields = ["subject", "content", "actor_account", "actor_anonymous"]
     date_hierarchy = "occurred_at"
     list_select_related = ["subject__member__user"]
     show_full_result_count = False
-
-
-class UserAdmin(DjangoUserAdmin):
-    """Deleting a user who is a member deletes them the way the member's own button does."""
-
-    def _delete_user(self, user) -> None:
-        member = Member.objects.filter(user=user).first()
-        if member is not None:
-            services.member_delete(member=member)
-        else:
-            user.delete()
-
-    def delete_model(self, request, obj):
-        self._delete_user(obj)
-
-    def delete_queryset(self, request, queryset):
-        for user in queryset:
-            self._delete_user(user)
-
-
-User = get_user_model()
-admin.site.unregister(User)
-admin.site.register(User, UserAdmin)

@@ -3,15 +3,13 @@ validate with an input serializer, call one service or selector, answer with an 
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from klout.export import member_export
 from scoring import selectors, services
 from scoring.models import Member, NetworkAccount, Visibility
 
@@ -40,17 +38,9 @@ class MeView(APIView):
     def patch(self, request):
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        member = services.member_for_user(user=request.user)
-        changes = data.validated_data
-        with transaction.atomic():
-            if "display_name" in changes:
-                member = services.member_update_profile(
-                    member=member, display_name=changes["display_name"]
-                )
-            if "visibility" in changes:
-                member = services.member_set_visibility(
-                    member=member, visibility=changes["visibility"]
-                )
+        member = services.member_update(
+            member=services.member_for_user(user=request.user), **data.validated_data
+        )
         return Response(MemberOutput(member).data)
 
 
@@ -124,35 +114,3 @@ class ActivityView(APIView):
     def get(self, request):
         member = services.member_for_user(user=request.user)
         return Response(ActivityOutput(selectors.member_activity_summary(member=member)).data)
-
-
-class ExportView(APIView):
-    @extend_schema(
-        responses=inline_serializer("MemberExport", {"format_version": serializers.IntegerField()})
-    )
-    def get(self, request):
-        return Response(member_export(member=services.member_for_user(user=request.user)))
-
-
-class DeleteInput(serializers.Serializer):
-    confirm = serializers.CharField(help_text='The word "DELETE".')
-    password = serializers.CharField(required=False, allow_blank=True)
-
-    def validate_confirm(self, value: str) -> str:
-        if value != "DELETE":
-            raise serializers.ValidationError('Send the word "DELETE" to confirm.')
-        return value
-
-
-class AccountDeleteView(APIView):
-    @extend_schema(request=DeleteInput, responses={204: None})
-    def post(self, request):
-        data = DeleteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = request.user
-        if user.has_usable_password() and not user.check_password(
-            data.validated_data.get("password", "")
-        ):
-            raise serializers.ValidationError({"password": ["That is not your password."]})
-        services.member_delete(member=services.member_for_user(user=user))
-        return Response(status=status.HTTP_204_NO_CONTENT)

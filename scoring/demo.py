@@ -39,7 +39,9 @@ def demo_actions_import(
                 records=records, demo_members=True
             )
     spec = spec or SyntheticSpec()
-    end = end or timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    # The data ends at the start of today (UTC): the same seed gives the same data all day,
+    # and the demo's actions stay recent.
+    end = end or timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     records = generate_actions(spec, end=end)
     label = f"synthetic graph (seed {spec.seed}, {spec.n_actions:,} actions)"
     return label, actions_import(records=records, demo_members=True)

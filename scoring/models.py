@@ -156,6 +156,70 @@ class Content(models.Model):
         return f"{self.account}: {self.external_id}"
 
 
+class ImportBatch(models.Model):
+    """One import of a file into the action log: who asked, what it was, how it went.
+
+    The data and the final counts are committed together, so a failed or crashed import
+    leaves no action of it visible. The uploaded file is deleted once the import has run.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+    )
+    member = models.ForeignKey(
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+        help_text="Set for a member's import of their own archive.",
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=32)
+    network = models.CharField(max_length=32, blank=True)
+    account_external_id = models.CharField(
+        max_length=191, blank=True, help_text="Whose archive it is (archive formats)."
+    )
+    skip_invalid = models.BooleanField(default=False)
+    demo_members = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    bytes_total = models.BigIntegerField(default=0)
+    read = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    posts = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    not_member = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    demo_members_created = models.PositiveIntegerField(default=0)
+    rejected_sample = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="import_member_idx")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk}: {self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
 class ActionKind(models.TextChoices):
     SHARE = "share", "Share (retweet, reshare)"
     REPLY = "reply", "Reply"
@@ -193,6 +257,9 @@ class Action(models.Model):
     )
     kind = models.CharField(max_length=16, choices=ActionKind.choices)
     occurred_at = models.DateTimeField()
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
     dedupe_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.signals import user_signed_up
+from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.signals import social_account_added, social_account_removed
 from django.dispatch import receiver
 
@@ -11,18 +12,26 @@ from scoring.networks import network_for_provider
 from scoring.services import member_for_user, network_account_connect, network_account_disconnect
 
 
+def _handle(social_account) -> str:
+    """The account's display name as the provider shows it (allauth knows each provider's
+    fields); from the raw profile when the provider app is not configured any more."""
+    try:
+        return str(social_account.get_provider_account().to_str() or "")
+    except SocialApp.DoesNotExist:
+        extra = social_account.extra_data or {}
+        return str(extra.get("username") or extra.get("screen_name") or extra.get("name") or "")
+
+
 def _link(social_account) -> None:
     network = network_for_provider(social_account.provider)
     if network is None:
         return
     member = member_for_user(user=social_account.user)
-    extra = social_account.extra_data or {}
-    handle = str(extra.get("username") or extra.get("name") or extra.get("screen_name") or "")
     network_account_connect(
         member=member,
         network=network.slug,
         external_id=str(social_account.uid),
-        handle=handle[:191],
+        handle=_handle(social_account)[:191],
         source=NetworkAccount.Source.OAUTH,
     )
 

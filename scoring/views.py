@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from klout.export import member_export
+from klout.errors import DomainError
 from scoring import selectors, services
-from scoring.forms import ConsentForm, DeleteAccountForm, ProfileForm, VisibilityForm
+from scoring.forms import ConsentForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
 
@@ -52,7 +50,6 @@ def member_settings(request: HttpRequest) -> HttpResponse:
         "consent_form": ConsentForm(),
         "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
         "profile_form": ProfileForm(initial={"display_name": member.display_name}),
-        "delete_form": DeleteAccountForm(user=request.user),
         "providers": _connectable_providers(request),
         "api_token": Token.objects.filter(user=request.user).first(),
     }
@@ -69,7 +66,12 @@ def consent_opt_in(request: HttpRequest) -> HttpResponse:
         messages.success(request, "You are opted in. Your score is computed at the next run.")
     else:
         messages.error(request, form.errors["opt_in"][0])
-    return redirect(request.POST.get("next") or "member_settings")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("member_settings")
+    return redirect(target)
 
 
 @login_required
@@ -86,7 +88,7 @@ def visibility_change(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
     form = VisibilityForm(request.POST)
     if form.is_valid():
-        services.member_set_visibility(member=member, visibility=form.cleaned_data["visibility"])
+        services.member_update(member=member, visibility=form.cleaned_data["visibility"])
         messages.success(request, f"Score visibility: {member.get_visibility_display()}.")
     else:
         messages.error(request, "Choose one of the visibility options.")
@@ -99,9 +101,7 @@ def profile_change(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
     form = ProfileForm(request.POST)
     if form.is_valid():
-        services.member_update_profile(
-            member=member, display_name=form.cleaned_data["display_name"]
-        )
+        services.member_update(member=member, display_name=form.cleaned_data["display_name"])
         messages.success(request, "Profile saved.")
     else:
         messages.error(request, f"Display name: {form.errors['display_name'][0]}")
@@ -113,33 +113,13 @@ def profile_change(request: HttpRequest) -> HttpResponse:
 def network_disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_object_or_404(NetworkAccount, pk=account_id, member__user=request.user)
     label = str(account)
-    services.network_account_disconnect(account=account)
-    messages.success(request, f"Disconnected {label}. Its data no longer counts.")
+    try:
+        services.network_account_disconnect(account=account)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Disconnected {label}. Its data no longer counts.")
     return redirect("member_settings")
-
-
-@login_required
-def data_export(request: HttpRequest) -> HttpResponse:
-    member = services.member_for_user(user=request.user)
-    document = member_export(member=member)
-    response = HttpResponse(
-        json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="klout-fair-my-data-{stamp}.json"'
-    return response
-
-
-@login_required
-def account_delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        member = services.member_for_user(user=request.user)
-        services.member_delete(member=member)
-        logout(request)
-        messages.success(request, "Your account and everything about you has been deleted.")
-        return redirect("home")
-    return render(request, "scoring/account_delete.html", {"delete_form": form})
 
 
 @login_required

@@ -31,6 +31,19 @@ class ActionRecord:
     line: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """A post by the account ``account_id``, stored whether or not anyone acted on it."""
+
+    network: str
+    account_id: str
+    content_id: str
+    text: str
+    tags: tuple[str, ...]
+    posted_at: datetime | None
+    line: int = 0
+
+
 def keyed_hash(key: str, *parts: str) -> str:
     """HMAC-SHA256 of the parts, hex. Parts are joined with a separator no id contains."""
     message = "\x1f".join(parts).encode("utf-8")

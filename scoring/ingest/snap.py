@@ -11,63 +11,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from scoring.ingest.checks import Place, check_time
 from scoring.ingest.errors import IngestError
 from scoring.ingest.records import ActionRecord
 
 SNAP_KINDS = {"RT": "share", "RE": "reply", "MT": "mention"}
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+Item = ActionRecord | IngestError
 
 
-def _parse_line(raw: str, lineno: int, source: str, now: datetime | None) -> tuple:
+def _parse_line(raw: str, place: Place, now: datetime | None) -> tuple:
     fields = raw.split()
     if len(fields) != 4:
-        raise IngestError(
-            source=source,
-            line=lineno,
-            problem=f"{len(fields)} fields",
-            value=raw.strip(),
-            expected="4 fields: userA userB timestamp RT|MT|RE",
+        raise place.error(
+            None, f"{len(fields)} fields", raw.strip(), "4 fields: userA userB timestamp RT|MT|RE"
         )
     actor, subject, stamp, code = fields
     for name, value in (("userA", actor), ("userB", subject)):
         if not value.isdigit():
-            raise IngestError(
-                source=source,
-                line=lineno,
-                field=name,
-                problem="not a user id",
-                value=value,
-                expected="a non-negative integer",
-            )
+            raise place.error(name, "not a user id", value, "a non-negative integer")
     if not stamp.isdigit():
-        raise IngestError(
-            source=source,
-            line=lineno,
-            field="timestamp",
-            problem="not a Unix time",
-            value=stamp,
-            expected="whole seconds since 1970-01-01 UTC",
-        )
-    occurred_at = datetime.fromtimestamp(int(stamp), tz=UTC)
-    if occurred_at < EARLIEST or (now is not None and occurred_at > now):
-        raise IngestError(
-            source=source,
-            line=lineno,
-            field="timestamp",
-            problem="out of range",
-            value=stamp,
-            expected="a time between 2000-01-01 and now",
-        )
+        raise place.error("timestamp", "not a Unix time", stamp, "whole seconds since 1970 UTC")
+    try:
+        occurred_at = datetime.fromtimestamp(int(stamp), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        raise place.error("timestamp", "out of range", stamp, "Unix seconds") from None
+    check_time(place, "timestamp", occurred_at, now)
     kind = SNAP_KINDS.get(code)
     if kind is None:
-        raise IngestError(
-            source=source,
-            line=lineno,
-            field="interaction",
-            problem="unknown interaction",
-            value=code,
-            expected="RT, MT or RE",
-        )
+        raise place.error("interaction", "unknown interaction", code, "RT, MT or RE")
     return actor, subject, int(stamp), kind, occurred_at
 
 
@@ -95,15 +66,19 @@ def parse_snap_activity(
     source: str = "<snap>",
     network: str = "twitter",
     now: datetime | None = None,
-) -> Iterator[ActionRecord]:
-    """Stream validated records. Raises IngestError at the first bad line; blank lines are
-    skipped. ``now`` (aware) rejects timestamps in the future."""
+) -> Iterator[Item]:
+    """Yield a record per action, or an IngestError per bad line (blank lines are skipped).
+    ``now`` (aware) rejects timestamps in the future."""
     group: list[tuple] = []
     group_stamp: int | None = None
     for lineno, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        actor, subject, stamp, kind, occurred_at = _parse_line(raw, lineno, source, now)
+        try:
+            actor, subject, stamp, kind, occurred_at = _parse_line(raw, Place(source, lineno), now)
+        except IngestError as error:
+            yield error
+            continue
         if stamp != group_stamp and group:
             yield from _collapse(group, network)
             group = []

@@ -8,8 +8,7 @@ from scoring.services.members import (
     member_for_user,
     member_opt_in,
     member_opt_out,
-    member_set_visibility,
-    member_update_profile,
+    member_update,
     network_account_connect,
     network_account_disconnect,
 )
@@ -23,8 +22,7 @@ __all__ = [
     "member_for_user",
     "member_opt_in",
     "member_opt_out",
-    "member_set_visibility",
-    "member_update_profile",
+    "member_update",
     "network_account_connect",
     "network_account_disconnect",
 ]

@@ -6,32 +6,47 @@ member; everything else is counted as "not stored: not a member" and dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from scoring.ingest.records import ActionRecord, actor_key, dedupe_key
-from scoring.models import Action, AnonymousActor, Content, Member, NetworkAccount
+from scoring.ingest.errors import IngestError
+from scoring.ingest.records import ActionRecord, PostRecord, actor_key, dedupe_key
+from scoring.models import Action, AnonymousActor, Content, ImportBatch, Member, NetworkAccount
 
 Key = tuple[str, str]  # (network, external id)
+
+
+REJECTED_SHOWN = 100
 
 
 @dataclass
 class ImportSummary:
     read: int = 0
     stored: int = 0
+    posts: int = 0
     duplicates: int = 0
     not_member: int = 0
     rejected: int = 0
     demo_members_created: int = 0
+    rejected_sample: list[dict] = field(default_factory=list)
+
+    def reject(self, error: IngestError) -> None:
+        self.rejected += 1
+        if len(self.rejected_sample) < REJECTED_SHOWN:
+            self.rejected_sample.append({"line": error.line, "message": str(error)})
 
 
-def _batches(records: Iterable[ActionRecord], size: int) -> Iterator[list[ActionRecord]]:
-    iterator = iter(records)
+Item = ActionRecord | PostRecord | IngestError
+ProgressFn = Callable[[ImportSummary], None]
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
@@ -146,7 +161,34 @@ class _Resolver:
                 self.contents[(account, external_id)] = pk
 
 
-def _store_batch(batch: list[ActionRecord], resolver: _Resolver, summary: ImportSummary) -> None:
+def _store_posts(posts: list[PostRecord], resolver: _Resolver, summary: ImportSummary) -> None:
+    resolver.resolve_subjects({(p.network, p.account_id) for p in posts})
+    rows = {}
+    for post in posts:
+        account = resolver.subjects[(post.network, post.account_id)]
+        if account is None:
+            summary.not_member += 1
+            continue
+        rows[(account, post.content_id)] = Content(
+            account_id=account,
+            external_id=post.content_id,
+            text=post.text,
+            tags=list(post.tags),
+            posted_at=post.posted_at,
+        )
+    if rows:
+        Content.objects.bulk_create(
+            rows.values(),
+            update_conflicts=True,
+            unique_fields=["account", "external_id"],
+            update_fields=["text", "tags", "posted_at"],
+        )
+        summary.posts += len(rows)
+
+
+def _store_batch(
+    batch: list[ActionRecord], resolver: _Resolver, summary: ImportSummary, import_batch_id
+) -> None:
     resolver.resolve_subjects({(r.network, r.subject_id) for r in batch})
     kept = [r for r in batch if resolver.subjects[(r.network, r.subject_id)] is not None]
     summary.not_member += len(batch) - len(kept)
@@ -172,30 +214,81 @@ def _store_batch(batch: list[ActionRecord], resolver: _Resolver, summary: Import
                 actor_anonymous_id=resolver.anonymous.get(actor) if actor else None,
                 kind=record.kind,
                 occurred_at=record.occurred_at,
+                import_batch_id=import_batch_id,
                 dedupe_key=key,
             )
         )
+    # SQLite has one writer at a time, so every action not known above is inserted here;
+    # on PostgreSQL the COPY path counts the rows its insert really added.
     Action.objects.bulk_create(actions, ignore_conflicts=True)
     summary.stored += len(actions)
 
 
+def _split(
+    batch: list[Item], summary: ImportSummary, *, skip_invalid: bool
+) -> tuple[list[ActionRecord], list[PostRecord]]:
+    actions, posts = [], []
+    for item in batch:
+        if isinstance(item, IngestError):
+            if not skip_invalid:
+                raise item
+            summary.reject(item)
+        elif isinstance(item, PostRecord):
+            posts.append(item)
+        else:
+            actions.append(item)
+    return actions, posts
+
+
 def actions_import(
     *,
-    records: Iterable[ActionRecord],
+    records: Iterable[Item],
     demo_members: bool = False,
+    skip_invalid: bool = False,
+    import_batch: ImportBatch | None = None,
+    on_progress: ProgressFn | None = None,
     batch_size: int = 5000,
 ) -> ImportSummary:
-    """Store the records in one transaction: either all of the import is visible or none.
+    """Store parsed items in one transaction: either all of the import is visible or none.
 
+    Items are action and post records, and IngestErrors for records that could not be read:
+    the first error raises (and nothing is stored) unless ``skip_invalid``, which stores the
+    valid records and counts the rejected ones (the first 100 kept with their lines).
     Re-importing the same data stores nothing new (counted as duplicates). With
     ``demo_members`` (staff and CLI only), every subject that is nobody's account becomes a
-    clearly flagged, opted-in demo member.
+    clearly flagged, opted-in demo member. The import batch's counts are written in the same
+    transaction as its data.
     """
     summary = ImportSummary()
     resolver = _Resolver(demo_members=demo_members)
+    batch_id = import_batch.pk if import_batch else None
     with transaction.atomic():
         for batch in _batches(records, batch_size):
             summary.read += len(batch)
-            _store_batch(batch, resolver, summary)
-    summary.demo_members_created = resolver.demo_members_created
+            actions, posts = _split(batch, summary, skip_invalid=skip_invalid)
+            if posts:
+                _store_posts(posts, resolver, summary)
+            if actions:
+                _store_batch(actions, resolver, summary, batch_id)
+            if on_progress is not None:
+                on_progress(summary)
+        summary.demo_members_created = resolver.demo_members_created
+        if import_batch is not None:
+            _import_batch_finish(import_batch, summary)
     return summary
+
+
+def _import_batch_finish(import_batch: ImportBatch, summary: ImportSummary) -> None:
+    ImportBatch.objects.filter(pk=import_batch.pk).update(
+        status=ImportBatch.Status.DONE,
+        read=summary.read,
+        stored=summary.stored,
+        posts=summary.posts,
+        duplicates=summary.duplicates,
+        not_member=summary.not_member,
+        rejected=summary.rejected,
+        demo_members_created=summary.demo_members_created,
+        rejected_sample=summary.rejected_sample,
+        error="",
+        finished_at=timezone.now(),
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -9,15 +12,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from scoring.errors import InvalidNetwork, InvalidVisibility, NetworkAccountTaken
+from scoring.errors import (
+    InvalidNetwork,
+    InvalidVisibility,
+    LastLoginMethod,
+    NetworkAccountTaken,
+)
 from scoring.ingest.records import actor_key
 from scoring.models import (
     Action,
     AnonymousActor,
     ConsentEvent,
+    Content,
+    ImportBatch,
     Member,
     NetworkAccount,
     Visibility,
@@ -56,30 +68,39 @@ def member_opt_out(*, member: Member) -> Member:
     return member
 
 
-def member_set_visibility(*, member: Member, visibility: str) -> Member:
-    if visibility not in Visibility.values:
-        raise InvalidVisibility(
-            f"Unknown visibility {visibility!r}: use one of {', '.join(Visibility.values)}.",
-            field="visibility",
-        )
-    Member.objects.filter(pk=member.pk).update(visibility=visibility)
-    member.visibility = visibility
+def member_update(
+    *, member: Member, display_name: str | None = None, visibility: str | None = None
+) -> Member:
+    """Change the member's own settings; a value left None is left as it is.
+
+    ``display_name`` is shown to the member, and to others only where their visibility
+    allows; its spaces are normalised. Raises InvalidVisibility for an unknown visibility.
+    """
+    changes = {}
+    if visibility is not None:
+        if visibility not in Visibility.values:
+            raise InvalidVisibility(
+                f"Unknown visibility {visibility!r}: use one of {', '.join(Visibility.values)}.",
+                field="visibility",
+            )
+        changes["visibility"] = visibility
+    if display_name is not None:
+        changes["display_name"] = " ".join(display_name.split())
+    if changes:
+        Member.objects.filter(pk=member.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(member, name, value)
     return member
 
 
-def member_update_profile(*, member: Member, display_name: str) -> Member:
-    """The name the member is shown by (to themselves, and to others only where their
-    visibility allows)."""
-    display_name = " ".join(display_name.split())
-    Member.objects.filter(pk=member.pk).update(display_name=display_name)
-    member.display_name = display_name
-    return member
-
-
-def anonymous_actor_for(*, network: str, external_id: str) -> AnonymousActor:
-    key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
-    actor, _ = AnonymousActor.objects.get_or_create(key_hash=key, defaults={"network": network})
-    return actor
+def _actions_taken_unlink(account: NetworkAccount) -> None:
+    """Keep the engagement this account gave others, but as a new anonymous actor that
+    nobody can link back: a random key, not the keyed hash of the account's id."""
+    taken = Action.objects.filter(actor_account=account)
+    if not taken.exists():
+        return
+    actor = AnonymousActor.objects.create(network=account.network, key_hash=secrets.token_hex(32))
+    taken.update(actor_account=None, actor_anonymous=actor)
 
 
 @transaction.atomic
@@ -130,6 +151,19 @@ def network_account_connect(
     return account
 
 
+def _check_not_last_login(user, account: NetworkAccount) -> None:
+    """Refuse to remove the only way a user can sign in (no password, one social login)."""
+    if user.has_usable_password():
+        return
+    logins = SocialAccount.objects.filter(user=user)
+    linked = logins.filter(provider__in=_provider_ids_for(account.network), uid=account.external_id)
+    if linked.exists() and logins.count() == 1:
+        raise LastLoginMethod(
+            f"{account.network_label} is how you sign in, and you have no password: set a "
+            "password first, then disconnect it."
+        )
+
+
 def _provider_ids_for(network: str) -> list[str]:
     known = KNOWN_NETWORKS.get(network)
     return [known.provider_id] if known and known.provider_id else []
@@ -137,6 +171,14 @@ def _provider_ids_for(network: str) -> list[str]:
 
 @transaction.atomic
 def network_account_disconnect(*, account: NetworkAccount) -> None:
+    """See :func:`_network_account_remove`. Raises LastLoginMethod when the account is the
+    user's only way to sign in."""
+    if account.member.user_id:
+        _check_not_last_login(account.member.user, account)
+    _network_account_remove(account)
+
+
+def _network_account_remove(account: NetworkAccount) -> None:
     """Remove a network from the member, at once and completely.
 
     Its posts and the actions received on them are deleted, so they leave the next score and
@@ -144,8 +186,6 @@ def network_account_disconnect(*, account: NetworkAccount) -> None:
     counted for those people, but only as an anonymous actor. The login link (allauth social
     account) for it is removed too.
     """
-    actor = anonymous_actor_for(network=account.network, external_id=account.external_id)
-    Action.objects.filter(actor_account=account).update(actor_account=None, actor_anonymous=actor)
     member = account.member
     if member.user_id:
         SocialAccount.objects.filter(
@@ -153,6 +193,7 @@ def network_account_disconnect(*, account: NetworkAccount) -> None:
             provider__in=_provider_ids_for(account.network),
             uid=account.external_id,
         ).delete()
+    _actions_taken_unlink(account)
     account.delete()
 
 
@@ -165,12 +206,35 @@ def _sessions_of(user_id: int) -> list[str]:
     return keys
 
 
-def _admin_log_forget(model, pks: list[int]) -> None:
-    """Admin log lines name the object they were about; forget those of a leaving member."""
-    content_type = ContentType.objects.get_for_model(model)
+def admin_log_forget(*, model, rows) -> None:
+    """Delete the admin log lines about ``rows`` (a queryset of ``model``)."""
+    ids = rows.annotate(log_id=Cast("pk", CharField())).values("log_id")
     LogEntry.objects.filter(
-        content_type=content_type, object_id__in=[str(pk) for pk in pks]
+        content_type=ContentType.objects.get_for_model(model), object_id__in=Subquery(ids)
     ).delete()
+
+
+def _admin_log_forget(member: Member) -> None:
+    """Admin log lines name the objects they were about (``object_repr`` holds e-mails and
+    handles): forget every line about anything of the leaving member."""
+    user_id = member.user_id
+    owned = [
+        (Member, Member.objects.filter(pk=member.pk)),
+        (NetworkAccount, NetworkAccount.objects.filter(member=member)),
+        (Content, Content.objects.filter(account__member=member)),
+        (Action, Action.objects.filter(subject__member=member)),
+        (ConsentEvent, ConsentEvent.objects.filter(member=member)),
+        (ImportBatch, ImportBatch.objects.filter(member=member)),
+    ]
+    if user_id:
+        owned += [
+            (get_user_model(), get_user_model().objects.filter(pk=user_id)),
+            (EmailAddress, EmailAddress.objects.filter(user_id=user_id)),
+            (SocialAccount, SocialAccount.objects.filter(user_id=user_id)),
+            (Token, Token.objects.filter(user_id=user_id)),
+        ]
+    for model, rows in owned:
+        admin_log_forget(model=model, rows=rows)
 
 
 @transaction.atomic
@@ -180,16 +244,13 @@ def member_delete(*, member: Member) -> None:
     sessions and admin log lines about them. Actions they took on other people's content
     remain, as anonymous actions, so other members' scores do not change.
     """
-    accounts = list(member.network_accounts.all())
-    _admin_log_forget(NetworkAccount, [a.pk for a in accounts])
-    _admin_log_forget(Member, [member.pk])
-    for account in accounts:
-        network_account_disconnect(account=account)
+    _admin_log_forget(member)
+    for account in member.network_accounts.all():
+        _network_account_remove(account)
     user = member.user
     member.delete()
     if user is None:
         return
-    _admin_log_forget(get_user_model(), [user.pk])
     Session.objects.filter(session_key__in=_sessions_of(user.pk)).delete()
     user.delete()
 

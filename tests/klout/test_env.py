@@ -92,6 +92,28 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+PRODUCTION_SERVICES = {
+    "DATABASE_URL": "postgres://app@db.internal:5432/klout",
+    "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
+    "CACHE_URL": "redis://cache.internal:6379/1",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_SERVICES))
+def test_production_without_a_service_url_refuses_to_start(missing):
+    services = {k: v for k, v in PRODUCTION_SERVICES.items() if k != missing}
+    result = _manage(
+        "check",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="example.com",
+        ACTOR_HASH_KEY="k",
+        **services,
+    )
+    assert result.returncode != 0
+    assert f"The environment variable {missing} must be set" in result.stderr
+
+
 def test_production_without_secret_key_refuses_to_start():
     result = _manage("check", DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="example.com")
     assert result.returncode != 0
@@ -114,6 +136,7 @@ def test_production_check_deploy_has_no_warnings():
         DJANGO_SECRET_KEY="k9#Vq2!xL0pZ7@rT4$wN8^bY1&mC6*eH3(uJ5)sD-fG_aQ+zX=",
         DJANGO_ALLOWED_HOSTS="klout.example.com",
         ACTOR_HASH_KEY="a-separate-key-for-anonymous-actors",
+        **PRODUCTION_SERVICES,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -29,7 +29,8 @@ def test_me_get_with_token_returns_profile(api):
 
 def test_me_without_credentials_is_401_with_error_body():
     response = APIClient().get(reverse("api_me"))
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     body = response.json()["error"]
     assert body["status"] == response.status_code
     assert body["code"] == "not_authenticated"
@@ -143,3 +144,31 @@ def test_me_patch_display_name_is_normalised(api):
     response = api.patch(reverse("api_me"), {"display_name": "  Ada   Lovelace "}, format="json")
     assert response.json()["display_name"] == "Ada Lovelace"
     assert response.json()["visibility"] == "private"
+
+
+def test_unknown_api_path_is_json_404(api):
+    response = api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_unhandled_api_error_is_json_500(api, monkeypatch):
+    from scoring import selectors
+
+    def boom(**kwargs):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(selectors, "member_activity_summary", boom)
+    api.raise_request_exception = False
+
+    response = api.get(reverse("api_activity"))
+
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "status": 500,
+        "code": "server_error",
+        "message": "Server error.",
+        "fields": {},
+    }
+    assert "kaput" not in response.content.decode()

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from scoring.errors import InvalidVisibility
 from scoring.models import ConsentEvent, Visibility
-from scoring.services import member_opt_in, member_opt_out, member_set_visibility
+from scoring.services import member_opt_in, member_opt_out, member_update
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +39,29 @@ def test_member_opt_out_opted_in_clears_and_records(opted_in_member):
     assert member.consent_events.count() == 1
 
 
-def test_member_set_visibility_unknown_value_raises_and_changes_nothing(member):
+def test_member_update_unknown_value_raises_and_changes_nothing(member):
     with pytest.raises(InvalidVisibility, match="Unknown visibility 'everyone'"):
-        member_set_visibility(member=member, visibility="everyone")
+        member_update(member=member, visibility="everyone")
     member.refresh_from_db()
     assert member.visibility == Visibility.PRIVATE
 
 
-def test_new_member_private_by_default(member):
-    assert member.visibility == Visibility.PRIVATE
+def test_consent_view_next_elsewhere_is_not_followed(client, member):
+    client.force_login(member.user)
+
+    response = client.post(
+        reverse("consent_opt_in"), {"opt_in": "on", "next": "https://evil.example/x"}
+    )
+
+    assert response["Location"] == reverse("member_settings")
+
+
+def test_consent_view_next_on_this_site_is_followed(client, member):
+    client.force_login(member.user)
+
+    response = client.post(reverse("consent_opt_in"), {"opt_in": "on", "next": "/dashboard/"})
+
+    assert response["Location"] == "/dashboard/"
 
 
 def test_consent_view_without_tick_does_not_opt_in(client, member):

@@ -58,12 +58,14 @@ def _personal_member(client):
     ActionFactory(subject=blog, kind="comment")
     SocialAccount.objects.create(user=user, provider="twitter_oauth2", uid="88001122")
     token = Token.objects.create(user=user)
-    LogEntry.objects.log_actions(
-        user_id=OptedInMemberFactory(user__is_staff=True).user_id,
-        queryset=[user],
-        action_flag=CHANGE,
-        change_message="staff edited zelda_q_unique",
-    )
+    staff_id = OptedInMemberFactory(user__is_staff=True).user_id
+    for about in ([user], list(user.emailaddress_set.all()), [post], [twitter], [member]):
+        LogEntry.objects.log_actions(
+            user_id=staff_id,
+            queryset=about,
+            action_flag=CHANGE,
+            change_message="staff edited zelda_q_unique",
+        )
     client.login(username=user.username, password=PASSWORD)
     return member, user, [twitter, blog], token
 
@@ -135,18 +137,38 @@ def test_account_delete_view_without_confirm_word_deletes_nothing(client):
     assert Member.objects.filter(pk=member.pk).exists()
 
 
-def test_admin_delete_of_user_uses_member_delete(admin_client):
+def test_admin_delete_of_user_uses_member_delete(admin_client, django_user_model):
     member = OptedInMemberFactory()
     account = NetworkAccountFactory(member=member)
     bystander = NetworkAccountFactory()
     taken = ActionFactory(subject=bystander, actor_account=account)
     url = reverse("admin:auth_user_delete", args=[member.user_id])
 
-    admin_client.post(url, {"post": "yes"})
+    response = admin_client.post(url, {"post": "yes"})
 
+    assert response.status_code == 302
     taken.refresh_from_db()
+    assert not django_user_model.objects.filter(pk=member.user_id).exists()
     assert not Member.objects.filter(pk=member.pk).exists()
     assert taken.actor_anonymous_id is not None
+
+
+def test_admin_bulk_delete_of_members_uses_member_delete(admin_client, django_user_model):
+    members = [OptedInMemberFactory() for _ in range(2)]
+    accounts = [NetworkAccountFactory(member=m) for m in members]
+    bystander = NetworkAccountFactory()
+    taken = [ActionFactory(subject=bystander, actor_account=a) for a in accounts]
+
+    response = admin_client.post(
+        reverse("admin:scoring_member_changelist"),
+        {"action": "delete_selected", "_selected_action": [m.pk for m in members], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not django_user_model.objects.filter(pk__in=[m.user_id for m in members]).exists()
+    for action in taken:
+        action.refresh_from_db()
+        assert action.actor_anonymous_id is not None
 
 
 @contextmanager

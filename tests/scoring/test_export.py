@@ -16,7 +16,7 @@ def test_data_export_contains_everything_held_about_the_member(client):
     member_opt_in(member=member)
     account = NetworkAccountFactory(member=member, handle="ada_tw", external_id="1001")
     post = ContentFactory(account=account, external_id="p1", text="Hello #python")
-    other = NetworkAccountFactory(handle="someone_else", external_id="2002")
+    other = NetworkAccountFactory(handle="someone_else", external_id="other-ext-id-2002")
     ActionFactory(subject=account, content=post, actor_account=other, kind="share")
     ActionFactory(subject=account, kind="like")
     ActionFactory(subject=other, actor_account=account, kind="reply")
@@ -29,6 +29,7 @@ def test_data_export_contains_everything_held_about_the_member(client):
     assert "attachment;" in response["Content-Disposition"]
     data = json.loads(response.content)
     assert data["login"]["email"] == member.user.email
+    assert data["login"]["username"] == member.user.username
     assert data["login"]["email_addresses"][0]["verified"] is True
     assert data["member"]["display_name"] == "Ada"
     assert data["member"]["opted_in_at"] is not None
@@ -40,7 +41,7 @@ def test_data_export_contains_everything_held_about_the_member(client):
     assert [a["kind"] for a in data["actions_taken"]] == ["reply"]
     # Other people appear only as "member", never by their identity.
     assert "someone_else" not in response.content.decode()
-    assert "2002" not in response.content.decode()
+    assert "other-ext-id-2002" not in response.content.decode()
 
 
 def test_data_export_api_matches_page(member_client, account):
@@ -49,3 +50,8 @@ def test_data_export_api_matches_page(member_client, account):
     api = member_client.get(reverse("api_export")).json()
     page.pop("exported_at"), api.pop("exported_at")
     assert page == api
+
+
+def test_data_export_is_not_cached(member_client):
+    response = member_client.get(reverse("data_export"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

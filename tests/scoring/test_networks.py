@@ -6,7 +6,7 @@ from allauth.socialaccount.signals import social_account_added, social_account_r
 from django.conf import settings
 from django.urls import reverse
 
-from scoring.errors import InvalidNetwork, NetworkAccountTaken
+from scoring.errors import InvalidNetwork, LastLoginMethod, NetworkAccountTaken
 from scoring.ingest.records import actor_key
 from scoring.models import Action, AnonymousActor, Content, NetworkAccount
 from scoring.services import network_account_connect, network_account_disconnect
@@ -81,18 +81,42 @@ def test_network_account_disconnect_removes_its_posts_and_actions_received(accou
     assert list(Action.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
-def test_network_account_disconnect_actions_taken_stay_as_anonymous(account):
+def test_network_account_disconnect_actions_taken_stay_as_unlinkable_anonymous(account):
     other = NetworkAccountFactory()
-    taken = ActionFactory(subject=other, actor_account=account)
+    taken = ActionFactory.create_batch(2, subject=other, actor_account=account)
 
     network_account_disconnect(account=account)
 
-    taken.refresh_from_db()
-    assert taken.actor_account is None
-    assert taken.actor_anonymous.key_hash == actor_key(
-        settings.ACTOR_HASH_KEY, account.network, account.external_id
+    actors = {a.actor_anonymous for a in Action.objects.filter(pk__in=[t.pk for t in taken])}
+    assert len(actors) == 1 and None not in actors  # still one person, counted for `other`
+    # ... but not the keyed hash of the account: nobody can link it back, not even on return.
+    actor = actors.pop()
+    keyed = actor_key(settings.ACTOR_HASH_KEY, account.network, account.external_id)
+    assert actor.key_hash != keyed
+    again = network_account_connect(
+        member=OptedInMemberFactory(), network=account.network, external_id=account.external_id
     )
-    assert account.external_id not in taken.actor_anonymous.key_hash
+    assert not Action.objects.filter(actor_account=again).exists()
+
+
+def test_network_account_disconnect_without_actions_taken_creates_no_actor(account):
+    network_account_disconnect(account=account)
+    assert not AnonymousActor.objects.exists()
+
+
+def test_network_account_disconnect_only_login_without_password_is_refused(opted_in_member):
+    user = opted_in_member.user
+    user.set_unusable_password()
+    user.save()
+    social = SocialAccount.objects.create(user=user, provider="facebook", uid="77", extra_data={})
+    social_account_added.send(sender=SocialAccount, request=None, sociallogin=_Login(social))
+    account = NetworkAccount.objects.get(member=opted_in_member)
+
+    with pytest.raises(LastLoginMethod, match="set a password first"):
+        network_account_disconnect(account=account)
+
+    assert NetworkAccount.objects.filter(pk=account.pk).exists()
+    assert SocialAccount.objects.filter(pk=social.pk).exists()
 
 
 def test_network_disconnect_view_other_members_account_is_404(member_client):
@@ -115,8 +139,11 @@ def test_network_disconnect_view_own_account_is_gone_from_dashboard(member_clien
 
 
 class _Login:
+    """The part of allauth's SocialLogin the signals and adapter read."""
+
     def __init__(self, account):
         self.account = account
+        self.user = account.user
 
 
 def test_social_account_added_signal_links_network_account(opted_in_member):
@@ -166,3 +193,26 @@ def test_other_members_data_untouched_by_disconnect(account):
     network_account_disconnect(account=account)
 
     assert Action.objects.filter(pk=received.pk).exists()
+
+
+def test_social_login_for_account_held_by_other_member_is_refused_before_saving(rf, member):
+    from allauth.core.exceptions import ImmediateHttpResponse
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.middleware import MessageMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from klout.adapters import SocialAccountAdapter
+
+    NetworkAccountFactory(network="twitter", external_id="4242")
+    request = rf.get("/accounts/twitter_oauth2/login/callback/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    MessageMiddleware(lambda r: None).process_request(request)
+    request.user = member.user
+    social = SocialAccount(user=member.user, provider="twitter_oauth2", uid="4242")
+
+    with pytest.raises(ImmediateHttpResponse) as refused:
+        SocialAccountAdapter(request).pre_social_login(request, _Login(social))
+
+    assert refused.value.response["Location"] == reverse("member_settings")
+    assert "already connected to another member" in str(list(get_messages(request))[0])
+    assert not NetworkAccount.objects.filter(member=member).exists()

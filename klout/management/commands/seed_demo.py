@@ -17,7 +17,7 @@ from campaigns.models import Brand
 from campaigns.services import brand_create
 from scoring import demo
 from scoring.ingest.synthetic import SyntheticSpec
-from scoring.services import member_for_user, member_opt_in, member_set_visibility
+from scoring.services import member_for_user, member_opt_in, member_update
 
 # Demo credentials: printed on purpose, refused in production.
 DEMO_USERS = (
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         users = {role: self._user(email, password, role) for email, password, role in DEMO_USERS}
         member = member_for_user(user=users["member"])
         member_opt_in(member=member)
-        member_set_visibility(member=member, visibility="brands")
+        member_update(member=member, visibility="brands")
         if not Brand.objects.filter(memberships__user=users["brand"]).exists():
             brand_create(name="Demo Coffee Roasters", owner=users["brand"])
         self._data(None if synthetic else demo.find_higgs(data), spec)

@@ -1,0 +1,244 @@
+"""Imports of files into the action log: from the CLI, or uploaded and run by a Celery task.
+
+Progress while an import runs lives in the cache (the import's rows are not visible until its
+transaction commits); the final counts are written with the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.errors import ImportRefused
+from scoring.ingest.errors import IngestError
+from scoring.ingest.files import LineSource
+from scoring.ingest.formats import FORMATS, detect_format, parse
+from scoring.models import ImportBatch, Member, NetworkAccount
+from scoring.networks import is_valid_slug
+from scoring.services.actions import ImportSummary, actions_import
+from scoring.services.members import network_account_connect
+
+PROGRESS_TTL_SECONDS = 24 * 3600
+
+
+def progress_key(import_id: int) -> str:
+    return f"import-progress:{import_id}"
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def _check_upload(*, file: UploadedFile, format_name: str, limit: int) -> str:
+    if file.size == 0:
+        raise ImportRefused(f"{file.name} is empty.", field="file")
+    if file.size > limit:
+        raise ImportRefused(
+            f"{file.name} is {_size_text(file.size)}; the limit is {_size_text(limit)}.",
+            field="file",
+        )
+    format_name = format_name or detect_format(file.name) or ""
+    if format_name not in FORMATS:
+        raise ImportRefused(
+            f"Cannot tell the format of {file.name}: choose one of {', '.join(FORMATS)}.",
+            field="format",
+        )
+    return format_name
+
+
+def _enqueue(batch: ImportBatch) -> ImportBatch:
+    from scoring.tasks import import_batch_run_task
+
+    transaction.on_commit(lambda: import_batch_run_task.delay(batch.pk))
+    return batch
+
+
+@transaction.atomic
+def member_archive_import_create(
+    *,
+    member: Member,
+    file: UploadedFile,
+    account: NetworkAccount | None = None,
+    account_external_id: str = "",
+) -> ImportBatch:
+    """A member's import of their own X/Twitter archive, run by a task after commit.
+
+    The archive belongs to one of the member's X/Twitter accounts, or to the account id they
+    give (connected to them here, as an imported account).
+    """
+    if not member.is_opted_in:
+        raise ImportRefused(
+            "Opt in to scoring first: nothing from an import is stored for someone who is not.",
+            field="file",
+        )
+    format_name = _check_upload(
+        file=file, format_name="twitter-archive", limit=settings.IMPORT_MEMBER_MAX_BYTES
+    )
+    if account is None:
+        external_id = (account_external_id or "").strip()
+        if not external_id.isdigit():
+            raise ImportRefused(
+                "Give your X/Twitter account id (digits; in your archive's account.js).",
+                field="account_external_id",
+            )
+        account = network_account_connect(
+            member=member,
+            network="twitter",
+            external_id=external_id,
+            source=NetworkAccount.Source.IMPORT,
+        )
+    elif account.member_id != member.pk or account.network != "twitter":
+        raise ImportRefused("That is not one of your X/Twitter accounts.", field="account")
+    batch = ImportBatch.objects.create(
+        created_by=member.user,
+        member=member,
+        file=file,
+        original_name=file.name[:255],
+        format=format_name,
+        network="twitter",
+        account_external_id=account.external_id,
+        skip_invalid=True,
+        bytes_total=file.size,
+    )
+    return _enqueue(batch)
+
+
+@transaction.atomic
+def staff_import_create(
+    *,
+    user,
+    file: UploadedFile,
+    format_name: str = "",
+    network: str = "",
+    account_external_id: str = "",
+    skip_invalid: bool = False,
+    demo_members: bool = False,
+) -> ImportBatch:
+    """A staff member's bulk import, run by a task after commit."""
+    if not user.is_staff:
+        raise ImportRefused("Only site staff import bulk files.")
+    format_name = _check_upload(
+        file=file, format_name=format_name, limit=settings.IMPORT_STAFF_MAX_BYTES
+    )
+    if network and not is_valid_slug(network):
+        raise ImportRefused(f"{network!r} is not a network slug.", field="network")
+    if FORMATS[format_name].needs_account and not account_external_id.strip():
+        raise ImportRefused("An archive import needs the account it belongs to.", field="account")
+    batch = ImportBatch.objects.create(
+        created_by=user,
+        file=file,
+        original_name=file.name[:255],
+        format=format_name,
+        network=network,
+        account_external_id=account_external_id.strip(),
+        skip_invalid=skip_invalid,
+        demo_members=demo_members,
+        bytes_total=file.size,
+    )
+    return _enqueue(batch)
+
+
+def _claim(batch_id: int) -> bool:
+    """Mark the import running. A crashed run (left running, rolled back) may run again."""
+    return bool(
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]
+        ).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+    )
+
+
+def import_batch_process(
+    *,
+    batch: ImportBatch,
+    stream: BinaryIO,
+    on_progress: Callable[[ImportSummary, int], None] | None = None,
+) -> ImportBatch:
+    """Parse ``stream`` and store it as ``batch``; mark the batch done or failed.
+
+    A file-level problem or (without skip_invalid) any invalid record fails the import with
+    the error naming file, line and field, and stores nothing.
+    """
+    if not _claim(batch.pk):
+        batch.refresh_from_db()
+        return batch
+    source = LineSource(stream, name=batch.original_name)
+
+    def progress(summary: ImportSummary) -> None:
+        cache.set(
+            progress_key(batch.pk),
+            {"read": summary.read, "bytes_read": source.bytes_read},
+            PROGRESS_TTL_SECONDS,
+        )
+        if on_progress is not None:
+            on_progress(summary, source.bytes_read)
+
+    try:
+        items = parse(
+            batch.format,
+            source,
+            source=batch.original_name,
+            now=timezone.now(),
+            network=batch.network or None,
+            account_id=batch.account_external_id or None,
+        )
+        actions_import(
+            records=items,
+            demo_members=batch.demo_members,
+            skip_invalid=batch.skip_invalid,
+            import_batch=batch,
+            on_progress=progress,
+        )
+    except IngestError as error:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED, error=str(error), finished_at=timezone.now()
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_run(*, import_id: int) -> ImportBatch:
+    """Run an uploaded import. Safe to run twice: a finished import is left as it is. The
+    uploaded file is deleted afterwards, whatever the outcome."""
+    batch = ImportBatch.objects.get(pk=import_id)
+    if batch.is_finished:
+        return batch
+    try:
+        with batch.file.open("rb") as stream:
+            batch = import_batch_process(batch=batch, stream=stream)
+    finally:
+        if batch.is_finished and batch.file:
+            batch.file.delete(save=True)
+        cache.delete(progress_key(import_id))
+    return batch
+
+
+def import_batch_progress(*, batch: ImportBatch) -> dict:
+    """What the progress page shows: the row's counts, or the cache's while running."""
+    live = cache.get(progress_key(batch.pk)) or {} if not batch.is_finished else {}
+    read = live.get("read", batch.read)
+    done = batch.bytes_total if batch.is_finished else live.get("bytes_read", 0)
+    if batch.is_finished:
+        percent = 100
+    else:
+        percent = int(100 * done / batch.bytes_total) if batch.bytes_total else 0
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "finished": batch.is_finished,
+        "percent": min(percent, 100),
+        "read": read,
+        "stored": batch.stored,
+        "posts": batch.posts,
+        "duplicates": batch.duplicates,
+        "not_member": batch.not_member,
+        "rejected": batch.rejected,
+        "demo_members_created": batch.demo_members_created,
+        "rejected_sample": batch.rejected_sample,
+        "error": batch.error,
+    }
