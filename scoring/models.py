@@ -130,10 +130,10 @@ class AnonymousActor(models.Model):
     """
 
     network = models.CharField(max_length=32, validators=[network_slug_validator])
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.UUIDField(unique=True)
 
     def __str__(self) -> str:
-        return f"anonymous {self.network} actor {self.key_hash[:10]}"
+        return f"anonymous {self.network} actor {str(self.key_hash)[:8]}"
 
 
 class Content(models.Model):
@@ -238,7 +238,10 @@ class Action(models.Model):
 
     network = models.CharField(max_length=32, validators=[network_slug_validator])
     subject = models.ForeignKey(
-        NetworkAccount, on_delete=models.CASCADE, related_name="actions_received"
+        NetworkAccount,
+        on_delete=models.CASCADE,
+        related_name="actions_received",
+        db_index=False,  # served by the (subject, occurred_at) index
     )
     content = models.ForeignKey(
         Content, null=True, blank=True, on_delete=models.CASCADE, related_name="actions"
@@ -260,7 +263,7 @@ class Action(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
-    dedupe_key = models.CharField(max_length=64, unique=True)
+    dedupe_key = models.UUIDField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import factory
@@ -71,7 +72,7 @@ class ActionFactory(factory.django.DjangoModelFactory):
     network = factory.SelfAttribute("subject.network")
     kind = ActionKind.SHARE
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 5, 1, tzinfo=UTC))
-    dedupe_key = factory.Sequence(lambda n: f"{n:064x}")
+    dedupe_key = factory.LazyFunction(uuid.uuid4)
 
 
 class BrandFactory(factory.django.DjangoModelFactory):

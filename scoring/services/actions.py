@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.ingest.errors import IngestError
 from scoring.ingest.records import ActionRecord, PostRecord, actor_key, dedupe_key
 from scoring.models import Action, AnonymousActor, Content, ImportBatch, Member, NetworkAccount
+from scoring.services.actions_pg import PgStager
 
 Key = tuple[str, str]  # (network, external id)
 
@@ -132,7 +133,7 @@ class _Resolver:
         for pk, key_hash in AnonymousActor.objects.filter(key_hash__in=hashes).values_list(
             "pk", "key_hash"
         ):
-            self.anonymous[hashes[key_hash]] = pk
+            self.anonymous[hashes[key_hash.hex]] = pk
 
     def resolve_contents(self, batch: list[ActionRecord]) -> None:
         new: dict[tuple[int, str], ActionRecord] = {}
@@ -197,7 +198,10 @@ def _store_batch(
     by_key: dict[str, ActionRecord] = {}
     for record in kept:
         by_key.setdefault(dedupe_key(settings.ACTOR_HASH_KEY, record), record)
-    known = set(Action.objects.filter(dedupe_key__in=by_key).values_list("dedupe_key", flat=True))
+    known = {
+        key.hex
+        for key in Action.objects.filter(dedupe_key__in=by_key).values_list("dedupe_key", flat=True)
+    }
     summary.duplicates += len(kept) - len(by_key) + len(known)
     actions = []
     for key, record in by_key.items():
@@ -263,16 +267,29 @@ def actions_import(
     resolver = _Resolver(demo_members=demo_members)
     batch_id = import_batch.pk if import_batch else None
     with transaction.atomic():
+        stager = PgStager() if connection.vendor == "postgresql" else None
+        posts: list[PostRecord] = []
         for batch in _batches(records, batch_size):
             summary.read += len(batch)
-            actions, posts = _split(batch, summary, skip_invalid=skip_invalid)
-            if posts:
-                _store_posts(posts, resolver, summary)
-            if actions:
-                _store_batch(actions, resolver, summary, batch_id)
+            actions, batch_posts = _split(batch, summary, skip_invalid=skip_invalid)
+            if stager is not None:
+                stager.add(actions)
+                posts += batch_posts  # stored after the demo members exist (archives only)
+            else:
+                if batch_posts:
+                    _store_posts(batch_posts, resolver, summary)
+                if actions:
+                    _store_batch(actions, resolver, summary, batch_id)
             if on_progress is not None:
                 on_progress(summary)
-        summary.demo_members_created = resolver.demo_members_created
+        if stager is not None:
+            counts = stager.finish(demo_members=demo_members, import_batch_id=batch_id)
+            for name, value in counts.items():
+                setattr(summary, name, getattr(summary, name) + value)
+            resolver.demo_members = False  # the stager made them
+            if posts:
+                _store_posts(posts, resolver, summary)
+        summary.demo_members_created += resolver.demo_members_created
         if import_batch is not None:
             _import_batch_finish(import_batch, summary)
     return summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import uuid
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
@@ -99,7 +99,7 @@ def _actions_taken_unlink(account: NetworkAccount) -> None:
     taken = Action.objects.filter(actor_account=account)
     if not taken.exists():
         return
-    actor = AnonymousActor.objects.create(network=account.network, key_hash=secrets.token_hex(32))
+    actor = AnonymousActor.objects.create(network=account.network, key_hash=uuid.uuid4())
     taken.update(actor_account=None, actor_anonymous=actor)
 
 

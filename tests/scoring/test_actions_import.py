@@ -62,7 +62,7 @@ def test_actions_import_actor_member_linked_stranger_anonymous_unknown_empty(acc
     )
     by_second = {a.occurred_at.second: a for a in Action.objects.all()}
     assert by_second[1].actor_account == fan
-    assert by_second[2].actor_anonymous.key_hash == actor_key(
+    assert by_second[2].actor_anonymous.key_hash.hex == actor_key(
         settings.ACTOR_HASH_KEY, "twitter", "stranger"
     )
     assert by_second[3].actor_account is None and by_second[3].actor_anonymous is None

@@ -92,7 +92,7 @@ def test_network_account_disconnect_actions_taken_stay_as_unlinkable_anonymous(a
     # ... but not the keyed hash of the account: nobody can link it back, not even on return.
     actor = actors.pop()
     keyed = actor_key(settings.ACTOR_HASH_KEY, account.network, account.external_id)
-    assert actor.key_hash != keyed
+    assert actor.key_hash.hex != keyed
     again = network_account_connect(
         member=OptedInMemberFactory(), network=account.network, external_id=account.external_id
     )
