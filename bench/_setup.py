@@ -20,7 +20,8 @@ def django_setup(database: str) -> str:
         _recreate_postgres(url, database)
         os.environ["DATABASE_URL"] = f"{base}/{database}"
     else:
-        path = Path("/tmp") / f"{database}.sqlite3"
+        path = ROOT / "var" / f"{database}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         os.environ["SQLITE_PATH"] = str(path)
         print("DATABASE_URL is not PostgreSQL: running on SQLite (figures are not comparable)")

@@ -6,6 +6,7 @@ from campaigns import views as campaign_views
 from klout import api_account, views
 from scoring import api as scoring_api
 from scoring import views as scoring_views
+from scoring import views_imports
 
 admin.site.site_header = "Klout Fair: site staff"
 admin.site.site_title = "Klout Fair admin"
@@ -21,6 +22,8 @@ api_v1 = [
         scoring_api.NetworkAccountDisconnectView.as_view(),
         name="api_network_disconnect",
     ),
+    path("imports/", scoring_api.ImportListCreateView.as_view(), name="api_imports"),
+    path("imports/<int:import_id>/", scoring_api.ImportDetailView.as_view(), name="api_import"),
     path("me/activity/", scoring_api.ActivityView.as_view(), name="api_activity"),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
@@ -43,6 +46,14 @@ urlpatterns = [
     path("settings/export/", views.data_export, name="data_export"),
     path("settings/delete/", views.account_delete, name="account_delete"),
     path("settings/api-token/", scoring_views.api_token_reset, name="api_token_reset"),
+    path("imports/", views_imports.member_imports, name="member_imports"),
+    path("imports/<int:import_id>/", views_imports.import_detail, name="import_detail"),
+    path(
+        "imports/<int:import_id>/progress.json",
+        views_imports.import_progress,
+        name="import_progress",
+    ),
+    path("staff/imports/", views_imports.staff_imports, name="staff_imports"),
     path("brand/", campaign_views.brand_dashboard, name="brand_dashboard"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

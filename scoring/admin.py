@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from klout.accounts import account_delete
 from scoring import services
-from scoring.models import Action, AnonymousActor, ConsentEvent, Content, Member, NetworkAccount
+from scoring.models import (
+    Action,
+    AnonymousActor,
+    ConsentEvent,
+    Content,
+    ImportBatch,
+    Member,
+    NetworkAccount,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,3 +103,23 @@ class ActionAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ["subject__member__user"]
     show_full_result_count = False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "original_name",
+        "format",
+        "status",
+        "read",
+        "stored",
+        "duplicates",
+        "not_member",
+        "rejected",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "format", "demo_members"]
+    search_fields = ["original_name"]
+    list_select_related = ["created_by"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from scoring.ingest.formats import FORMATS
 from scoring.models import Visibility
 
 
@@ -28,4 +29,56 @@ class ConsentForm(forms.Form):
         label="I agree to have an influence score computed from the actions other people "
         "take on my content.",
         error_messages={"required": "Tick the box to agree; nothing is scored without it."},
+    )
+
+
+class MemberArchiveForm(forms.Form):
+    """A member's own X/Twitter archive."""
+
+    file = forms.FileField(
+        label="Your tweets.js",
+        help_text="From X's 'Download an archive of your data': data/tweets.js (or .js.gz).",
+    )
+    account = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Another account (give its id below)",
+        label="Whose archive is it",
+    )
+    account_external_id = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Your X account id",
+        help_text="Digits only; it is in your archive's data/account.js as accountId.",
+    )
+
+    def __init__(self, *args, accounts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        if not accounts.exists():
+            del self.fields["account"]
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(label="File (may be gzipped)")
+    format = forms.ChoiceField(
+        required=False,
+        choices=[("", "From the file name")] + [(f.name, f.label) for f in FORMATS.values()],
+    )
+    network = forms.CharField(
+        required=False,
+        max_length=32,
+        help_text="For the SNAP log and archives (default twitter).",
+    )
+    account_external_id = forms.CharField(
+        required=False,
+        max_length=191,
+        label="Archive of account id",
+        help_text="Only for an X archive: the id of the account it belongs to.",
+    )
+    skip_invalid = forms.BooleanField(
+        required=False, label="Skip invalid records (store the rest, list the rejected)"
+    )
+    demo_members = forms.BooleanField(
+        required=False, label="Create flagged demo members for every subject (demos only)"
     )

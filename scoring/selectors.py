@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from scoring.models import Action, ActionKind, Content, Member, NetworkAccount
+from scoring.models import Action, ActionKind, Content, ImportBatch, Member, NetworkAccount
 
 
 def member_network_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
@@ -140,3 +140,13 @@ def member_export_section(*, member: Member) -> dict:
 
 def member_contents(*, member: Member) -> QuerySet[Content]:
     return Content.objects.filter(account__member=member).select_related("account").order_by("pk")
+
+
+def import_batches_visible_to(*, user) -> QuerySet[ImportBatch]:
+    """Staff see every import; a member sees their own."""
+    rows = ImportBatch.objects.select_related("created_by", "member")
+    return rows if user.is_staff else rows.filter(member__user=user)
+
+
+def member_twitter_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
+    return NetworkAccount.objects.filter(member=member, network="twitter").order_by("pk")

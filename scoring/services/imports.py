@@ -32,7 +32,10 @@ def progress_key(import_id: int) -> str:
 
 
 def _size_text(n: int) -> str:
-    return f"{n / 1024 / 1024:,.1f} MB"
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n} bytes"
 
 
 def _check_upload(*, file: UploadedFile, format_name: str, limit: int) -> str:

@@ -80,7 +80,8 @@ def test_env_int_rejects_garbage(monkeypatch):
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ACTOR_"))}
+    inherited = ("DJANGO_", "ACTOR_", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

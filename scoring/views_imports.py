@@ -1,0 +1,86 @@
+"""Import pages: a member uploads their own archive; staff upload bulk files. Both follow
+the import's progress on its page while a worker runs it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from scoring import selectors, services
+from scoring.errors import ImportRefused
+from scoring.forms import MemberArchiveForm, StaffImportForm
+from scoring.services.imports import (
+    import_batch_progress,
+    member_archive_import_create,
+    staff_import_create,
+)
+
+
+def _refused(form, error: ImportRefused) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def member_imports(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    accounts = selectors.member_twitter_accounts(member=member)
+    form = MemberArchiveForm(request.POST or None, request.FILES or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = member_archive_import_create(
+                member=member,
+                file=form.cleaned_data["file"],
+                account=form.cleaned_data.get("account"),
+                account_external_id=form.cleaned_data["account_external_id"],
+            )
+        except ImportRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{batch.original_name} is being imported.")
+            return redirect("import_detail", import_id=batch.pk)
+    imports = selectors.import_batches_visible_to(user=request.user).filter(member=member)[:50]
+    return render(
+        request, "scoring/imports.html", {"form": form, "imports": imports, "member": member}
+    )
+
+
+@staff_member_required
+def staff_imports(request: HttpRequest) -> HttpResponse:
+    form = StaffImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = staff_import_create(
+                user=request.user,
+                file=data["file"],
+                format_name=data["format"],
+                network=data["network"],
+                account_external_id=data["account_external_id"],
+                skip_invalid=data["skip_invalid"],
+                demo_members=data["demo_members"],
+            )
+        except ImportRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{batch.original_name} is being imported.")
+            return redirect("import_detail", import_id=batch.pk)
+    imports = selectors.import_batches_visible_to(user=request.user)[:100]
+    return render(request, "scoring/staff_imports.html", {"form": form, "imports": imports})
+
+
+@login_required
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.import_batches_visible_to(user=request.user), pk=import_id)
+    context = {"batch": batch, "progress": import_batch_progress(batch=batch)}
+    return render(request, "scoring/import_detail.html", context)
+
+
+@never_cache
+@login_required
+def import_progress(request: HttpRequest, import_id: int) -> JsonResponse:
+    batch = get_object_or_404(selectors.import_batches_visible_to(user=request.user), pk=import_id)
+    return JsonResponse(import_batch_progress(batch=batch))
