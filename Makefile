@@ -25,6 +25,7 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo --data "$(DATA)"
 
 run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

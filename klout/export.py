@@ -9,11 +9,11 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from campaigns.selectors import member_export_section as campaigns_section
 from scoring.models import Member
 from scoring.selectors import member_export_section as scoring_section
+from scoring.selectors import user_api_token
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -21,7 +21,7 @@ EXPORT_FORMAT_VERSION = 1
 def _login_section(user) -> dict:
     if user is None:
         return {}
-    token = Token.objects.filter(user=user).first()
+    token = user_api_token(user=user)
     return {
         "email": user.email,
         "username": user.username,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
+from rest_framework.authtoken.models import Token
 
 from scoring.models import Action, ActionKind, Content, ImportBatch, Member, NetworkAccount
 
@@ -150,3 +151,7 @@ def import_batches_visible_to(*, user) -> QuerySet[ImportBatch]:
 
 def member_twitter_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
     return NetworkAccount.objects.filter(member=member, network="twitter").order_by("pk")
+
+
+def user_api_token(*, user) -> Token | None:
+    return Token.objects.filter(user=user).first()

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from klout.errors import DomainError
 from scoring import selectors, services
@@ -51,7 +50,7 @@ def member_settings(request: HttpRequest) -> HttpResponse:
         "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
         "profile_form": ProfileForm(initial={"display_name": member.display_name}),
         "providers": _connectable_providers(request),
-        "api_token": Token.objects.filter(user=request.user).first(),
+        "api_token": selectors.user_api_token(user=request.user),
     }
     return render(request, "scoring/settings.html", context)
 

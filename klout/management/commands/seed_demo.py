@@ -64,7 +64,7 @@ class Command(BaseCommand):
         account = demo.demo_member_take_account(member=member)
         if account is not None:
             self.stdout.write(f"member@example.com holds the demo account {account}.")
-        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in at http://127.0.0.1:8000/ as:"))
+        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in as:"))
         for email, password, role in DEMO_USERS:
             self.stdout.write(f"  {role:<7} {email:<22} password: {password}")
 
