@@ -1,0 +1,1 @@
+"""The scoring engine: pure numpy/scipy, arrays in, arrays out. Imports nothing from Django."""
