@@ -75,8 +75,9 @@ class Result:
     network_impact: np.ndarray
     raw: np.ndarray
     influence: np.ndarray  # per node, the fixed point's iterate
-    counted_weight: np.ndarray
-    excluded: dict[str, np.ndarray] = field(default_factory=dict)  # rule -> weight per member
+    counted_actions: np.ndarray  # actions in the window that count, per member
+    # rule -> (actions affected, weight not counted), per member
+    excluded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def _saturate(x: np.ndarray, cap: float) -> np.ndarray:
@@ -93,53 +94,80 @@ def action_weights(actions: Actions, p: Parameters) -> np.ndarray:
     return np.where(inside, kind_w * decay, 0.0)
 
 
-def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) -> Result:
-    """Score every member from the actions. Same inputs, same outputs, bit for bit."""
-    weight = action_weights(actions, p)
-    excluded_self = np.bincount(
-        actions.subject,
-        weights=np.where(actions.actor == actions.subject, weight, 0.0),
-        minlength=n_members,
+# An action is reported as "counted only in part" by a rule when the rule removed more than
+# this share of the weight of its group (its actor's actions on the member, or its minute).
+REPORT_SHARE = 0.1
+
+
+def _pair_matrix(weight, actions, known, n_members, n_nodes, p):
+    """Per (actor, member) pair: the saturated weight (rule: one actor, many actions), as a
+    CSR matrix actor x member; plus per member the weight removed and the actions affected."""
+    key = actions.actor[known] * n_members + actions.subject[known]
+    pairs, inverse = np.unique(key, return_inverse=True)
+    raw = np.bincount(inverse, weights=weight[known], minlength=pairs.size)
+    kept = _saturate(raw, p.pair_cap)
+    subject_of_pair = pairs % n_members
+    matrix = sparse.csr_matrix(
+        (kept, (pairs // n_members, subject_of_pair)), shape=(n_nodes, n_members)
     )
-    weight = np.where(actions.actor == actions.subject, 0.0, weight)
-    known = actions.actor >= 0
+    matrix.eliminate_zeros()
+    removed = np.bincount(subject_of_pair, weights=raw - kept, minlength=n_members)
+    flagged = (raw - kept) > REPORT_SHARE * raw
+    affected = np.bincount(
+        actions.subject[known], weights=flagged[inverse].astype(float), minlength=n_members
+    )
+    return matrix, removed, affected
 
-    # Known actors: sum per (actor, subject) pair, then saturate (rule: one actor, many actions).
-    pairs = sparse.coo_matrix(
-        (weight[known], (actions.actor[known], actions.subject[known])),
-        shape=(n_nodes, n_members),
-    ).tocsr()
-    pairs.sum_duplicates()
-    raw_pair = pairs.data.copy()
-    pairs.data = _saturate(pairs.data, p.pair_cap)
-    saturated_pair = pairs.copy()
-    saturated_pair.data = raw_pair - pairs.data
-    excluded_pair = np.asarray(saturated_pair.sum(axis=0)).ravel()
 
-    # Unknown people (no identity to saturate per person): what they give one member
-    # within one minute saturates (rule: bursts).
-    unknown_w, unknown_subject = weight[~known], actions.subject[~known]
-    minute = np.floor(actions.age_seconds[~known] / 60.0).astype(np.int64)
-    unknown_per_member = np.zeros(n_members)
-    excluded_burst = np.zeros(n_members)
-    if unknown_w.size:
-        buckets, inverse = np.unique(
-            np.stack([unknown_subject, minute], axis=1), axis=0, return_inverse=True
-        )
-        per_minute = np.bincount(inverse.ravel(), weights=unknown_w)
-        kept = _saturate(per_minute, p.burst_cap)
-        unknown_per_member = np.bincount(buckets[:, 0], weights=kept, minlength=n_members)
-        excluded_burst = np.bincount(buckets[:, 0], weights=per_minute - kept, minlength=n_members)
+def _unknown_weight(weight, actions, known, n_members, p):
+    """Per member, what unknown people gave, saturated per minute (rule: bursts); plus the
+    weight removed and the actions affected."""
+    zeros = np.zeros(n_members)
+    unknown = ~known
+    if not unknown.any():
+        return zeros, zeros, zeros
+    subject = actions.subject[unknown]
+    minute = np.floor(actions.age_seconds[unknown] / 60.0).astype(np.int64)
+    key = subject * (int(minute.max()) - int(minute.min()) + 1) + (minute - minute.min())
+    buckets, inverse = np.unique(key, return_inverse=True)
+    raw = np.bincount(inverse, weights=weight[unknown], minlength=buckets.size)
+    kept = _saturate(raw, p.burst_cap)
+    bucket_subject = np.zeros(buckets.size, dtype=np.int64)
+    bucket_subject[inverse] = subject
+    given = np.bincount(bucket_subject, weights=kept, minlength=n_members)
+    removed = np.bincount(bucket_subject, weights=raw - kept, minlength=n_members)
+    flagged = (raw - kept) > REPORT_SHARE * raw
+    affected = np.bincount(subject, weights=flagged[inverse].astype(float), minlength=n_members)
+    return given, removed, affected
 
-    true_reach = np.asarray((pairs > 0).sum(axis=0)).ravel().astype(np.float64)
-    amplification = np.asarray(pairs.sum(axis=0)).ravel() + unknown_per_member
 
+def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) -> Result:
+    """Score every member from the actions. Same inputs in the same order, same outputs,
+    bit for bit."""
+    weight = action_weights(actions, p)
+    is_self = (actions.actor == actions.subject) & (weight > 0)
+    excluded_self = np.bincount(
+        actions.subject, weights=np.where(is_self, weight, 0.0), minlength=n_members
+    )
+    self_count = np.bincount(actions.subject, weights=is_self.astype(float), minlength=n_members)
+    weight = np.where(is_self, 0.0, weight)
+    known = (actions.actor >= 0) & (weight > 0)
+    counted = np.bincount(actions.subject, weights=(weight > 0).astype(float), minlength=n_members)
+    pairs, removed_pair, affected_pair = _pair_matrix(weight, actions, known, n_members, n_nodes, p)
+    unknown_given, removed_burst, affected_burst = _unknown_weight(
+        weight, actions, actions.actor >= 0, n_members, p
+    )
+
+    true_reach = np.diff(pairs.tocsc().indptr).astype(np.float64)
+    amplification = np.asarray(pairs.sum(axis=0)).ravel() + unknown_given
+
+    # Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
     influence = np.full(n_nodes, p.base_influence)
     base_g = np.log1p(p.base_influence)
     pairs_t = pairs.T.tocsr()
     impact = np.zeros(n_members)
     for _ in range(p.iterations):
-        impact = pairs_t @ np.log1p(influence) + unknown_per_member * base_g
+        impact = pairs_t @ np.log1p(influence) + unknown_given * base_g
         influence = influence.copy()
         influence[:n_members] = p.base_influence + p.damping * impact
     a, b, c = p.component_weights
@@ -150,10 +178,10 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         network_impact=impact,
         raw=raw,
         influence=influence,
-        counted_weight=amplification,
+        counted_actions=counted,
         excluded={
-            "self": excluded_self,
-            "one_actor_many_actions": excluded_pair,
-            "burst": excluded_burst,
+            "self": (self_count, excluded_self),
+            "one_actor_many_actions": (affected_pair, removed_pair),
+            "burst": (affected_burst, removed_burst),
         },
     )

@@ -77,14 +77,16 @@ def test_one_actor_many_actions_saturates():
     hundred = _run([(6, 0, 0, 60.0 * k) for k in range(1, 101)])
     assert hundred.true_reach[0] == once.true_reach[0] == 1
     assert hundred.amplification[0] <= P.pair_cap
-    assert hundred.excluded["one_actor_many_actions"][0] > 0
+    assert hundred.excluded["one_actor_many_actions"][1][0] > 0
+    assert hundred.excluded["one_actor_many_actions"][0][0] == 100
 
 
 def test_unknown_burst_saturates_and_is_reported():
     burst = _run([(-1, 0, 4, 30.0)] * 500)
     spread = _run([(-1, 0, 4, 30.0 + 3600 * k) for k in range(500)])
     assert burst.amplification[0] <= P.burst_cap
-    assert burst.excluded["burst"][0] > 0
+    assert burst.excluded["burst"][1][0] > 0
+    assert burst.excluded["burst"][0][0] == 500
     assert spread.amplification[0] > burst.amplification[0]
     assert burst.true_reach[0] == 0  # unknown people are engagement, not distinct people
 
@@ -92,7 +94,7 @@ def test_unknown_burst_saturates_and_is_reported():
 def test_self_actions_and_actions_outside_the_window_do_not_count():
     result = _run([(0, 0, 0, 60.0), (1, 0, 0, 91 * 86_400.0), (1, 0, 0, -60.0)])
     assert result.raw[0] == 0
-    assert result.excluded["self"][0] > 0
+    assert result.excluded["self"][0][0] == 1
 
 
 def test_influential_engagers_count_more():

@@ -1,0 +1,100 @@
+"""Scores: algorithm versions with frozen calibration, score runs, and each member's score.
+
+Readers see only the latest complete, non-shadow run: a run that dies leaves the previous
+scores in force, and history is never rewritten (a score keeps the version that made it).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from scoring.models.members import Member
+
+
+class AlgorithmVersion(models.Model):
+    """A named, frozen way of scoring. Its calibration is fitted once, by its first run."""
+
+    name = models.SlugField(max_length=40, unique=True)
+    description = models.TextField()
+    parameters = models.JSONField(help_text="The engine's parameters; see scoring/engine.")
+    calibration = models.JSONField(
+        null=True, blank=True, help_text="100 raw-value breakpoints, frozen once fitted."
+    )
+    calibrated_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name + (" (active)" if self.is_active else "")
+
+
+class ScoreRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(AlgorithmVersion, on_delete=models.PROTECT, related_name="runs")
+    is_shadow = models.BooleanField(
+        default=False, help_text="Computed for comparison only; members never see it."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    as_of = models.DateTimeField(help_text="The time the scores are computed at.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    members_scored = models.PositiveIntegerField(default=0)
+    actions_used = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["-finished_at"],
+                name="run_live_complete_idx",
+                condition=Q(status="complete", is_shadow=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        shadow = " shadow" if self.is_shadow else ""
+        return f"run {self.pk}{shadow} of {self.version.name} ({self.get_status_display()})"
+
+
+class MemberScore(models.Model):
+    """One member's score in one run, with its components and the facts of its statement."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField()
+    true_reach = models.FloatField(help_text="Distinct people who acted on the member's content.")
+    amplification = models.FloatField(help_text="How much they acted, weighted by kind, decayed.")
+    network_impact = models.FloatField(help_text="How influential those people are.")
+    raw = models.FloatField()
+    actions_counted = models.PositiveIntegerField(default=0)
+    excluded = models.JSONField(
+        default=dict, help_text="Per anti-gaming rule: actions affected and weight not counted."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "member"], name="one_score_per_run"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=100), name="score_1_to_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "run"], name="score_member_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.score} ({self.run})"
