@@ -44,7 +44,8 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin) -> None:
         """Refuse, before anything is saved, to link a network account that another member
-        already holds: the member sees why instead of an error page."""
+        holds by proof (their own login with it): the member sees why instead of an error
+        page. A claim made only by uploading an archive yields to the proven owner."""
         network = network_for_provider(sociallogin.account.provider)
         if network is None:
             return
@@ -56,7 +57,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             .first()
         )
         user = request.user if request.user.is_authenticated else sociallogin.user
-        if holder is not None and holder.member.user_id not in (None, getattr(user, "pk", None)):
+        proven = holder is not None and holder.source != NetworkAccount.Source.IMPORT
+        if proven and holder.member.user_id not in (None, getattr(user, "pk", None)):
             messages.error(
                 request, f"This {network.label} account is already connected to another member."
             )

@@ -3,6 +3,7 @@ the import's progress on its page while a worker runs it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -10,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
+from klout.errors import DomainError
 from scoring import selectors, services
-from scoring.errors import ImportRefused
 from scoring.forms import MemberArchiveForm, StaffImportForm
 from scoring.services.imports import (
     import_batch_progress,
@@ -20,12 +21,26 @@ from scoring.services.imports import (
 )
 
 
-def _refused(form, error: ImportRefused) -> None:
+def _refused(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _too_large(request: HttpRequest, limit: int) -> bool:
+    """Refuse an oversized upload from its declared length, before reading its body."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if declared > limit + 64 * 1024:  # room for the form's other fields
+        messages.error(request, f"The upload is {declared:,} bytes; the limit is {limit:,} bytes.")
+        return True
+    return False
 
 
 @login_required
 def member_imports(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and _too_large(request, settings.IMPORT_MEMBER_MAX_BYTES):
+        return redirect("member_imports")
     member = services.member_for_user(user=request.user)
     accounts = selectors.member_twitter_accounts(member=member)
     form = MemberArchiveForm(request.POST or None, request.FILES or None, accounts=accounts)
@@ -37,7 +52,7 @@ def member_imports(request: HttpRequest) -> HttpResponse:
                 account=form.cleaned_data.get("account"),
                 account_external_id=form.cleaned_data["account_external_id"],
             )
-        except ImportRefused as error:
+        except DomainError as error:
             _refused(form, error)
         else:
             messages.success(request, f"{batch.original_name} is being imported.")
@@ -50,6 +65,8 @@ def member_imports(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def staff_imports(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and _too_large(request, settings.IMPORT_STAFF_MAX_BYTES):
+        return redirect("staff_imports")
     form = StaffImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,7 +80,7 @@ def staff_imports(request: HttpRequest) -> HttpResponse:
                 skip_invalid=data["skip_invalid"],
                 demo_members=data["demo_members"],
             )
-        except ImportRefused as error:
+        except DomainError as error:
             _refused(form, error)
         else:
             messages.success(request, f"{batch.original_name} is being imported.")

@@ -76,6 +76,10 @@ def parse_time(place: Place, field: str, raw: str, now: datetime | None) -> date
 
 
 def check_id(place: Place, field: str, raw, *, required: bool) -> str | None:
+    if isinstance(raw, dict | list | bool | float):
+        raise place.error(
+            field, f"a {type(raw).__name__}, not an id", expected="text or a whole number"
+        )
     text = "" if raw is None else str(raw).strip()
     if not text:
         if required:
@@ -107,9 +111,18 @@ def check_kind(place: Place, raw, field: str = "kind") -> str:
     return kind
 
 
-def split_tags(raw) -> tuple[str, ...]:
+def split_tags(raw, place: Place | None = None) -> tuple[str, ...]:
     if raw is None:
         return ()
-    items = raw if isinstance(raw, list) else str(raw).split(";")
+    if isinstance(raw, list):
+        if place is not None and not all(isinstance(t, str) for t in raw):
+            raise place.error("content_tags", "tags must be text", expected='["tag", ...]')
+        items = raw
+    elif isinstance(raw, str):
+        items = raw.split(";")
+    else:
+        if place is not None:
+            raise place.error("content_tags", "not tags", raw, "tag;tag or a JSON list")
+        items = [str(raw)]
     tags = (str(t).strip().lstrip("#").strip() for t in items)
     return tuple(dict.fromkeys(t for t in tags if t))

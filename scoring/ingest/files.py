@@ -22,8 +22,10 @@ class LineSource:
     be compared with the file's size for a progress bar.
     """
 
-    def __init__(self, raw: BinaryIO, *, name: str) -> None:
+    def __init__(self, raw: BinaryIO, *, name: str, max_bytes: int | None = None) -> None:
         self.name = name
+        self.max_bytes = max_bytes  # of text, after decompression: a gzip bomb stops here
+        self.text_bytes = 0
         self._raw = raw
         head = raw.read(2)
         raw.seek(0)
@@ -52,6 +54,12 @@ class LineSource:
             if not raw_line:
                 return
             self.line += 1
+            self.text_bytes += len(raw_line)
+            if self.max_bytes is not None and self.text_bytes > self.max_bytes:
+                raise self._error(
+                    f"the file expands to more than {self.max_bytes:,} bytes of text",
+                    expected="a file that is not a compression bomb",
+                )
             if self.line == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
                 raw_line = raw_line[3:]  # a UTF-8 byte order mark
             try:

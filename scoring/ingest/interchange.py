@@ -39,6 +39,9 @@ def record_from_fields(values: dict, place: Place, now: datetime | None) -> Acti
     text = None if text is None or str(text) == "" else str(text)
     if text is not None and content_id is None:
         raise place.error("content_text", "given without content_id", expected="a content_id")
+    tags = split_tags(values.get("content_tags"), place)
+    if tags and content_id is None:
+        raise place.error("content_tags", "given without content_id", expected="a content_id")
     if text is not None and len(text) > MAX_TEXT_LENGTH:
         raise place.error("content_text", "too long", text, f"at most {MAX_TEXT_LENGTH:,} chars")
     raw_time = values.get("occurred_at")
@@ -52,7 +55,7 @@ def record_from_fields(values: dict, place: Place, now: datetime | None) -> Acti
         ),
         content_id=content_id,
         content_text=text,
-        content_tags=split_tags(values.get("content_tags")),
+        content_tags=tags,
         action_id=check_id(place, "action_id", values.get("action_id"), required=False),
         line=place.line,
     )

@@ -4,8 +4,9 @@ The archive is the member's own: every tweet is a post of ``account_id``. What i
 engagement is only counts, so each retweet and like counted on an original tweet becomes an
 action by an unknown person at the tweet's time (the archive does not say when they came).
 The member's own acts become actions on other people: a retweet (``RT @user:``) shares that
-user's content, a reply or mention acts on the users named. Objects are decoded one at a
-time from a sliding buffer, so memory is bounded by the largest tweet, not the file.
+user's content, a reply or mention acts on the users named. Objects are cut out one at a
+time by a single scan (quotes, escapes, brace depth), so memory is bounded by the largest
+tweet and a malformed tweet is rejected alone, without slowing the rest of the file.
 """
 
 from __future__ import annotations
@@ -15,73 +16,124 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from scoring.ingest.checks import Place, check_time, split_tags
+from scoring.ingest.checks import Place, check_id, check_time, split_tags
 from scoring.ingest.errors import IngestError
 from scoring.ingest.records import ActionRecord, PostRecord
 
 PREFIX_RE = re.compile(r"^\s*window\.YTD\.tweets?\.part\d+\s*=\s*\[", re.ASCII)
 TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"  # "Wed Oct 10 20:19:24 +0000 2018"
 Item = ActionRecord | PostRecord | IngestError
-_decoder = json.JSONDecoder()
+MAX_TWEET_CHARS = 1_000_000
+# Engagement counts are expanded into that many nameless actions; above this, the burst rule
+# gives them no weight anyway, so a larger (or forged) count only costs memory.
+MAX_COUNT_EXPANDED = 1_000
 
 
-def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, object]]:
-    """Yield (line where it starts, decoded object) for each element of the array."""
+_TOKEN_RE = re.compile(r'["{}\[\]\\]')
+
+
+class _Scanner:
+    """Finds where each top-level element of the array ends, in one pass: it tracks string
+    quotes, escapes and brace depth, so a malformed tweet costs its own length, not the
+    rest of the file."""
+
+    def __init__(self) -> None:
+        self.depth, self.in_string, self.escaped = 0, False, False
+
+    def end_of_object(self, text: str, start: int) -> int:
+        """Index just after the object that completes in ``text[start:]``, or -1."""
+        i = start
+        while True:
+            if self.escaped:
+                self.escaped, i = False, i + 1
+                continue
+            match = _TOKEN_RE.search(text, i)
+            if match is None:
+                return -1
+            char, i = match.group(), match.end()
+            if self.in_string:
+                if char == "\\":
+                    self.escaped = True
+                elif char == '"':
+                    self.in_string = False
+            elif char == '"':
+                self.in_string = True
+            elif char in "{[":
+                self.depth += 1
+            elif char in "}]":
+                self.depth -= 1
+                if self.depth == 0:
+                    return i
+
+
+def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
+    """Yield (line where it starts, text) for each element of the array."""
     numbered = enumerate(lines, start=1)
-    buffer, consumed_line = "", 1
-    for _, text in numbered:
-        buffer += text
-        if "[" in buffer:
+    head, line = "", 0
+    for number, text in numbered:
+        head, line = head + text, number
+        if "[" in head or len(head) > 4096:
             break
-    match = PREFIX_RE.match(buffer)
+    match = PREFIX_RE.match(head)
     if not match:
         raise IngestError(
             source=source,
             line=1,
             problem="not a tweets.js file",
-            value=buffer.strip()[:40] or None,
+            value=head.strip()[:40] or None,
             expected="window.YTD.tweets.part0 = [ ... ]",
         )
-    consumed_line += buffer[: match.end()].count("\n")
-    buffer = buffer[match.end() :]
+    # Go on from just after "[": the rest of the head, then the following lines.
+    line -= head[match.end() :].count("\n")
+    text, position = head[match.end() :], 0
+    scanner, pending, start_line = _Scanner(), "", line
     while True:
-        stripped = buffer.lstrip(" \t\r\n,")
-        consumed_line += buffer[: len(buffer) - len(stripped)].count("\n")
-        buffer = stripped
-        if buffer.startswith("]"):
-            return
-        try:
-            value, end = _decoder.raw_decode(buffer)
-        except json.JSONDecodeError:
-            more = next(numbered, None)
-            if more is None:
+        if not pending:
+            while position < len(text) and text[position] in " \t\r\n,":
+                if text[position] == "\n":
+                    line += 1
+                position += 1
+            if position < len(text) and text[position] == "]":
+                return
+            start_line = line
+        if position < len(text):
+            end = scanner.end_of_object(text, position)
+            if end >= 0:
+                yield start_line, pending + text[position:end]
+                line += text[position:end].count("\n")
+                pending, position = "", end
+                continue
+            pending += text[position:]
+            if len(pending) > MAX_TWEET_CHARS:
                 raise IngestError(
                     source=source,
-                    line=consumed_line,
-                    problem="the JSON array is cut short or invalid from here",
-                    expected="complete tweet objects and a closing ]",
-                ) from None
-            buffer += more[1]
-            continue
-        yield consumed_line, value
-        consumed_line += buffer[:end].count("\n")
-        buffer = buffer[end:]
+                    line=start_line,
+                    problem=f"a tweet object longer than {MAX_TWEET_CHARS:,} characters",
+                    expected="complete tweet objects",
+                )
+        following = next(numbered, None)
+        if following is None:
+            raise IngestError(
+                source=source,
+                line=start_line,
+                problem="the JSON array is cut short or invalid from here",
+                expected="complete tweet objects and a closing ]",
+            )
+        line, text, position = following[0], following[1], 0
 
 
 def _count(place: Place, tweet: dict, key: str) -> int:
     raw = tweet.get(key, 0)
     text = str(raw).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise place.error(key, "not a count", raw, "a whole number")
-    return int(text)
+    return min(int(text), MAX_COUNT_EXPANDED)
 
 
 def _tweet_items(
     tweet: dict, place: Place, account_id: str, network: str, now: datetime | None
 ) -> Iterator[ActionRecord | PostRecord]:
-    tweet_id = str(tweet.get("id_str") or tweet.get("id") or "").strip()
-    if not tweet_id:
-        raise place.error("id_str", "missing", expected="the tweet's id")
+    tweet_id = check_id(place, "id_str", tweet.get("id_str") or tweet.get("id"), required=True)
     try:
         posted_at = datetime.strptime(str(tweet.get("created_at", "")), TIME_FORMAT)
     except ValueError:
@@ -95,7 +147,9 @@ def _tweet_items(
     text = str(tweet.get("full_text") or tweet.get("text") or "")
     entities = tweet.get("entities") or {}
     mentioned = [
-        str(m.get("id_str")) for m in entities.get("user_mentions") or [] if m.get("id_str")
+        check_id(place, "user_mentions.id_str", m.get("id_str"), required=True)
+        for m in entities.get("user_mentions") or []
+        if isinstance(m, dict) and m.get("id_str")
     ]
     common = {"network": network, "occurred_at": posted_at, "line": place.line}
     if text.startswith("RT @") and mentioned:
@@ -117,7 +171,12 @@ def _tweet_items(
         posted_at=posted_at,
         line=place.line,
     )
-    replied_to = str(tweet.get("in_reply_to_user_id_str") or "")
+    replied_to = (
+        check_id(
+            place, "in_reply_to_user_id_str", tweet.get("in_reply_to_user_id_str"), required=False
+        )
+        or ""
+    )
     for user_id in dict.fromkeys(mentioned + ([replied_to] if replied_to else [])):
         if user_id == account_id:
             continue
@@ -151,8 +210,13 @@ def parse_tweets_js(
 ) -> Iterator[Item]:
     """Yield posts and actions of the archive of ``account_id`` (the member's own id on the
     network), or an IngestError per tweet that cannot be read."""
-    for line, value in _objects(lines, source):
+    for line, text in _objects(lines, source):
         place = Place(source, line)
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield place.error(None, f"not a valid tweet object ({exc.msg})")
+            continue
         tweet = value.get("tweet", value) if isinstance(value, dict) else None
         if not isinstance(tweet, dict):
             yield place.error(None, "not a tweet object", type(value).__name__, '{"tweet": {...}}')

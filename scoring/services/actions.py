@@ -140,7 +140,9 @@ class _Resolver:
         for record in batch:
             account = self.subjects.get((record.network, record.subject_id))
             if account and record.content_id and (account, record.content_id) not in self.contents:
-                new.setdefault((account, record.content_id), record)
+                known = new.get((account, record.content_id))
+                if known is None or (record.content_text and not known.content_text):
+                    new[(account, record.content_id)] = record  # prefer a record with text
         if not new:
             return
         Content.objects.bulk_create(

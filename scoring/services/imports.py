@@ -6,13 +6,16 @@ transaction commits); the final counts are written with the data.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from scoring.errors import ImportRefused
@@ -25,6 +28,7 @@ from scoring.services.actions import ImportSummary, actions_import
 from scoring.services.members import network_account_connect
 
 PROGRESS_TTL_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
 
 
 def progress_key(import_id: int) -> str:
@@ -148,11 +152,24 @@ def staff_import_create(
 
 
 def _claim(batch_id: int) -> bool:
-    """Mark the import running. A crashed run (left running, rolled back) may run again."""
+    """Mark the import running, once. A run whose worker died (still "running", its data
+    rolled back) may be claimed again only after the task time limit, so that two workers
+    never run the same import."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimable = Q(status=ImportBatch.Status.QUEUED) | Q(
+        status=ImportBatch.Status.RUNNING, started_at__lt=stale
+    )
     return bool(
-        ImportBatch.objects.filter(
-            pk=batch_id, status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING]
-        ).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+        ImportBatch.objects.filter(claimable, pk=batch_id).update(
+            status=ImportBatch.Status.RUNNING, started_at=now
+        )
+    )
+
+
+def _fail(batch: ImportBatch, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.FAILED, error=message, finished_at=timezone.now()
     )
 
 
@@ -170,7 +187,11 @@ def import_batch_process(
     if not _claim(batch.pk):
         batch.refresh_from_db()
         return batch
-    source = LineSource(stream, name=batch.original_name)
+    source = LineSource(
+        stream,
+        name=batch.original_name,
+        max_bytes=batch.bytes_total * settings.IMPORT_MAX_EXPANSION if batch.bytes_total else None,
+    )
 
     def progress(summary: ImportSummary) -> None:
         cache.set(
@@ -198,8 +219,13 @@ def import_batch_process(
             on_progress=progress,
         )
     except IngestError as error:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, error=str(error), finished_at=timezone.now()
+        _fail(batch, str(error))
+    except Exception as error:  # the import must end, and say so, whatever went wrong
+        logger.exception("import %s failed", batch.pk)
+        _fail(
+            batch,
+            f"{batch.original_name}: the import failed ({type(error).__name__}); "
+            "nothing was stored. Staff can see the details in the log.",
         )
     batch.refresh_from_db()
     return batch

@@ -114,9 +114,10 @@ def network_account_connect(
 ) -> NetworkAccount:
     """Link a network account to the member. Idempotent for the same member.
 
-    Actions this person took while not a member were stored under an anonymous actor; they
-    are linked to the new account, so they count for the member from now on.
-    Raises NetworkAccountTaken when another member holds the account.
+    With ``source=OAUTH`` (the member proved the account by logging in with the network),
+    actions this person took while not a member, stored under an anonymous actor, are linked
+    to the account, and an unproven claim by another member (an archive upload) is removed.
+    Raises NetworkAccountTaken when another member holds the account otherwise.
     """
     external_id = (external_id or "").strip()
     if not is_valid_slug(network):
@@ -124,13 +125,17 @@ def network_account_connect(
     if not external_id:
         raise InvalidNetwork("The account needs its id on the network.", field="external_id")
     existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
+    if existing is not None and existing.member_id == member.pk:
+        return existing
     if existing is not None:
-        if existing.member_id != member.pk:
+        if not (source == NetworkAccount.Source.OAUTH and existing.source != source):
             raise NetworkAccountTaken(
                 f"This {network} account is already connected to another member.",
                 field="external_id",
             )
-        return existing
+        # An account claimed without proof (an archive upload) yields to its owner, who
+        # has just proved it by logging in with the network.
+        _network_account_remove(existing)
     try:
         with transaction.atomic():
             account = NetworkAccount.objects.create(
@@ -144,10 +149,12 @@ def network_account_connect(
         raise NetworkAccountTaken(
             f"This {network} account was just connected by another member.", field="external_id"
         ) from None
-    key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
-    Action.objects.filter(actor_anonymous__key_hash=key).update(
-        actor_anonymous=None, actor_account=account
-    )
+    if source == NetworkAccount.Source.OAUTH:
+        # Only a proven owner inherits what this person did before joining.
+        key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
+        Action.objects.filter(actor_anonymous__key_hash=key).update(
+            actor_anonymous=None, actor_account=account
+        )
     return account
 
 

@@ -12,7 +12,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from scoring.models import Action, Content, ImportBatch, Member, NetworkAccount
+from scoring.models import (
+    Action,
+    AnonymousActor,
+    Content,
+    ImportBatch,
+    Member,
+    NetworkAccount,
+)
 from scoring.services.imports import import_batch_run
 from tests.factories import NetworkAccountFactory, OptedInMemberFactory, UserFactory
 
@@ -21,9 +28,10 @@ SAMPLES = Path(__file__).resolve().parents[2] / "scoring" / "ingest" / "samples"
 HEADER = "network,actor_id,subject_id,kind,occurred_at,content_id\n"
 
 
-def _write(tmp_path, name: str, text: str, *, gz: bool = False) -> Path:
+def _write(tmp_path, name: str, text: str | bytes, *, gz: bool = False) -> Path:
+    data = text if isinstance(text, bytes) else text.encode()
     path = tmp_path / name
-    path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+    path.write_bytes(gzip.compress(data) if gz else data)
     return path
 
 
@@ -77,7 +85,7 @@ def test_import_command_first_bad_record_stores_nothing(tmp_path, subject):
 
     assert "nothing stored" in str(error.value)
     assert "a.csv, line 3, field 'kind': unknown kind: found 'zap'" in str(error.value)
-    assert not Action.objects.exists()
+    _nothing_stored()
     assert ImportBatch.objects.get().status == "failed"
 
 
@@ -95,18 +103,24 @@ def test_import_command_skip_invalid_stores_valid_and_lists_first_hundred(tmp_pa
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    "content, message, line",
     [
-        ("", "the file is empty"),
-        ("223789 213163 1341100972 MT\n", "missing column(s)"),
-        (HEADER + "twitter,1,500,share,4102444800,\n", "in the future"),
+        ("", "the file is empty", 0),
+        ("223789 213163 1341100972 MT\n", "missing column(s)", 1),
+        (HEADER + "twitter,1,500,share,4102444800,\n", "field 'occurred_at': in the future", 2),
+        (
+            (HEADER + "twitter,1,500,share,1714557600,caf\xe9\n").encode("latin-1"),
+            "not UTF-8 text",
+            2,
+        ),
     ],
 )
-def test_import_command_bad_files_fail_with_place(tmp_path, subject, content, message):
+def test_import_command_bad_files_fail_with_place(tmp_path, subject, content, message, line):
     path = _write(tmp_path, "a.csv", content)
-    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(CommandError) as error:
         _command(path)
-    assert not Action.objects.exists()
+    assert f"a.csv, line {line}" in str(error.value) and message in str(error.value)
+    _nothing_stored()
 
 
 def test_import_command_truncated_gzip_fails_and_stores_nothing(tmp_path, subject):
@@ -140,28 +154,65 @@ def test_import_command_archive_of_member(subject):
     assert Action.objects.filter(subject=subject).count() == 17
 
 
-def test_import_command_crash_leaves_nothing_and_can_run_again(tmp_path, subject, monkeypatch):
+def _nothing_stored() -> None:
+    assert not Action.objects.exists()
+    assert not Content.objects.exists()
+    assert not AnonymousActor.objects.exists()
+    assert not Member.objects.filter(is_demo=True).exists()
+
+
+def test_import_command_unexpected_error_fails_the_import_and_stores_nothing(
+    tmp_path, subject, monkeypatch
+):
     from scoring.services import actions
 
-    path = _write(tmp_path, "a.csv", HEADER + "twitter,1,500,share,1714557600,\n")
-    real = actions._import_batch_finish
+    path = _write(tmp_path, "a.csv", HEADER + "twitter,1,500,share,1714557600,p1\n")
 
-    def crash(*args, **kwargs):  # the data is written; the worker dies before commit
-        raise RuntimeError("worker died")
+    def crash(*args, **kwargs):  # the data is written; something breaks before commit
+        raise RuntimeError("disk full")
 
     monkeypatch.setattr(actions, "_import_batch_finish", crash)
-    with pytest.raises(RuntimeError):
-        _command(path)
-    assert not Action.objects.exists()
-    batch = ImportBatch.objects.get()
-    assert batch.status == "running"
+    with pytest.raises(CommandError, match="the import failed \\(RuntimeError\\)"):
+        _command(path, "--demo-members")
+    _nothing_stored()
+    assert ImportBatch.objects.get().status == "failed"
 
-    monkeypatch.setattr(actions, "_import_batch_finish", real)
+
+def test_import_left_running_by_a_dead_worker_runs_again_only_when_stale(
+    tmp_path, subject, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from scoring.services.imports import import_batch_process
 
+    path = _write(tmp_path, "a.csv", HEADER + "twitter,1,500,share,1714557600,\n")
+    batch = ImportBatch.objects.create(
+        original_name="a.csv",
+        format="csv",
+        status="running",
+        started_at=timezone.now(),
+        bytes_total=path.stat().st_size,
+    )
+    with path.open("rb") as stream:  # another worker may still be on it: leave it alone
+        assert import_batch_process(batch=batch, stream=stream).status == "running"
+    assert not Action.objects.exists()
+
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    ImportBatch.objects.filter(pk=batch.pk).update(started_at=stale)
     with path.open("rb") as stream:
         assert import_batch_process(batch=batch, stream=stream).status == "done"
     assert Action.objects.count() == 1
+
+
+def test_import_gzip_bomb_is_stopped(tmp_path, subject, settings):
+    settings.IMPORT_MAX_EXPANSION = 10
+    rows = "twitter,1,500,share,1714557600,\n" * 50_000  # compresses 500 to 1
+    path = _write(tmp_path, "a.csv.gz", HEADER + rows, gz=True)
+    with pytest.raises(CommandError, match="expands to more than"):
+        _command(path)
+    _nothing_stored()
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -301,3 +352,52 @@ def test_api_member_bad_account_id_is_400_naming_field():
     error = response.json()["error"]
     assert error["code"] == "import_refused"
     assert "account_external_id" in error["fields"]
+
+
+def test_member_upload_declared_too_large_is_refused_before_reading(client, settings):
+    settings.IMPORT_MEMBER_MAX_BYTES = 1000
+    member = OptedInMemberFactory()
+    client.force_login(member.user)
+    response = client.post(
+        reverse("member_imports"),
+        {"file": SimpleUploadedFile("tweets.js", b"x" * 200_000), "account_external_id": "1"},
+        follow=True,
+    )
+    assert "the limit is 1,000 bytes" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_staff_upload_too_large_is_refused(admin_client, settings):
+    settings.IMPORT_STAFF_MAX_BYTES = 10
+    response = admin_client.post(
+        reverse("staff_imports"), {"file": SimpleUploadedFile("a.csv", HEADER.encode())}
+    )
+    assert f"a.csv is {len(HEADER)} bytes; the limit is 10 bytes." in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_member_upload_of_an_account_another_member_proved_is_a_form_error(client):
+    holder = NetworkAccountFactory(network="twitter", external_id="1510000001")
+    member = OptedInMemberFactory()
+    client.force_login(member.user)
+    response = client.post(
+        reverse("member_imports"), {"file": _upload(), "account_external_id": "1510000001"}
+    )
+    assert response.status_code == 200
+    assert "already connected to another member" in response.content.decode()
+    assert NetworkAccount.objects.get(external_id="1510000001") == holder
+
+
+def test_staff_import_create_refuses_non_staff(user):
+    from scoring.errors import ImportRefused
+    from scoring.services.imports import staff_import_create
+
+    with pytest.raises(ImportRefused, match="Only site staff"):
+        staff_import_create(user=user, file=SimpleUploadedFile("a.csv", HEADER.encode()))
+
+
+def test_samples_shipped_with_the_project_import_cleanly(tmp_path):
+    for name in ("actions.csv", "actions.jsonl"):
+        output = _command(SAMPLES / name, "--demo-members")
+        assert "rejected                                 0" in output
+    assert Action.objects.filter(network="linkedin").count() == 1

@@ -172,3 +172,36 @@ def test_parse_csv_reads_back_what_was_written(written):
         for n, r in enumerate(written)
     ]
     assert read == expected
+
+
+def test_parse_jsonl_non_scalar_ids_and_tags_are_refused():
+    rows = [
+        {
+            "network": "twitter",
+            "actor_id": {"a": 1},
+            "subject_id": "2",
+            "kind": "like",
+            "occurred_at": 1714557600,
+        },
+        {
+            "network": "twitter",
+            "actor_id": "1",
+            "subject_id": "2",
+            "kind": "like",
+            "occurred_at": 1714557600,
+            "content_id": "p",
+            "content_tags": [1, 2],
+        },
+        {
+            "network": "twitter",
+            "actor_id": "1",
+            "subject_id": "2",
+            "kind": "like",
+            "occurred_at": 1714557600,
+            "content_tags": ["a"],
+        },
+    ]
+    items = list(parse_jsonl(io.StringIO("\n".join(map(json.dumps, rows))), source="a.jsonl"))
+    assert "field 'actor_id': a dict, not an id" in str(items[0])
+    assert "field 'content_tags': tags must be text" in str(items[1])
+    assert "field 'content_tags': given without content_id" in str(items[2])

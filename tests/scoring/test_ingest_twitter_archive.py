@@ -75,3 +75,41 @@ def test_parse_tweets_js_bad_tweet_is_rejected_alone():
     assert "line 2, field 'retweet_count': not a count: found 'many'" in str(items[0])
     assert [type(i).__name__ for i in items[1:3]] == ["PostRecord", "ActionRecord"]
     assert "line 4, field 'created_at': not a tweet time" in str(items[3])
+
+
+def _archive(tweets: list[str]) -> str:
+    return "window.YTD.tweets.part0 = [\n" + ",\n".join(tweets) + "\n]\n"
+
+
+GOOD = (
+    '{"tweet": {"id_str": "%d", "created_at": "Thu Nov 09 15:41:38 +0000 2023",'
+    ' "full_text": "a {brace} \\"quoted\\" ]", "retweet_count": "0", "favorite_count": "0"}}'
+)
+
+
+def test_parse_tweets_js_malformed_tweet_rejected_alone_and_fast():
+    """A broken tweet is rejected alone: the thousands after it still parse."""
+    broken = '{"tweet": {"id_str": "x", "created_at": }}'
+    for n in (2_000, 8_000):
+        text = _archive([GOOD % 1, broken] + [GOOD % i for i in range(2, n)])
+        items = _parse(text)
+        assert "line 3: not a valid tweet object" in str(items[1])
+        assert sum(isinstance(i, PostRecord) for i in items) == n - 1
+
+
+def test_parse_tweets_js_huge_or_odd_counts():
+    forged = (
+        '{"tweet": {"id_str": "1", "created_at": "Thu Nov 09 15:41:38 +0000 2023",'
+        ' "retweet_count": "100000000", "favorite_count": "\\u00b2"}}'
+    )
+    items = _parse(_archive([forged]))
+    assert isinstance(items[0], IngestError)
+    assert "field 'favorite_count': not a count" in str(items[0])
+    capped = forged.replace("\\u00b2", "0")
+    items = _parse(_archive([capped]))
+    assert sum(isinstance(i, ActionRecord) for i in items) == 1_000  # capped expansion
+
+
+def test_parse_tweets_js_each_tweet_gets_its_own_line():
+    items = _parse(_archive([GOOD % i for i in range(1, 4)]))
+    assert [i.line for i in items] == [2, 3, 4]

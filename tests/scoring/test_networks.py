@@ -216,3 +216,38 @@ def test_social_login_for_account_held_by_other_member_is_refused_before_saving(
     assert refused.value.response["Location"] == reverse("member_settings")
     assert "already connected to another member" in str(list(get_messages(request))[0])
     assert not NetworkAccount.objects.filter(member=member).exists()
+
+
+def test_archive_claim_does_not_inherit_anonymous_actions_and_yields_to_oauth_owner(
+    opted_in_member,
+):
+    """An id given with an archive upload is a claim without proof: it gets none of that
+    person's history, and the real owner logging in with the network takes it over."""
+    other = NetworkAccountFactory()
+    key = actor_key(settings.ACTOR_HASH_KEY, "twitter", "777")
+    anonymous = AnonymousActor.objects.create(network="twitter", key_hash=key)
+    their_like = ActionFactory(subject=other, actor_anonymous=anonymous)
+    claimer = OptedInMemberFactory()
+
+    claimed = network_account_connect(
+        member=claimer, network="twitter", external_id="777", source=NetworkAccount.Source.IMPORT
+    )
+    their_like.refresh_from_db()
+    assert their_like.actor_anonymous == anonymous  # not handed to the claimer
+
+    owner = network_account_connect(member=opted_in_member, network="twitter", external_id="777")
+    their_like.refresh_from_db()
+    assert owner.member == opted_in_member
+    assert not NetworkAccount.objects.filter(pk=claimed.pk).exists()
+    assert their_like.actor_account == owner
+
+
+def test_proven_account_cannot_be_claimed_by_archive(opted_in_member):
+    network_account_connect(member=opted_in_member, network="twitter", external_id="888")
+    with pytest.raises(NetworkAccountTaken):
+        network_account_connect(
+            member=OptedInMemberFactory(),
+            network="twitter",
+            external_id="888",
+            source=NetworkAccount.Source.IMPORT,
+        )

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.ingest.formats import FORMATS, detect_format
 from scoring.models import ImportBatch
+from scoring.networks import is_valid_slug
 from scoring.services.imports import import_batch_process
 
 
@@ -72,6 +73,8 @@ class Command(BaseCommand):
         format_name = options["format"] or detect_format(path.name)
         if format_name is None:
             raise CommandError(f"{path}: cannot tell the format; give --format.")
+        if options["network"] and not is_valid_slug(options["network"]):
+            raise CommandError(f"--network {options['network']!r} is not a network slug.")
         if FORMATS[format_name].needs_account and not options["account"]:
             raise CommandError(f"{path}: a {format_name} import needs --account.")
         batch = ImportBatch.objects.create(
