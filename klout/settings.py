@@ -263,6 +263,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "score-run-nightly": {
+        "task": "scoring.tasks.score_run_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "clear-expired-sessions": {
         "task": "klout.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),

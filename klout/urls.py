@@ -24,6 +24,8 @@ api_v1 = [
     ),
     path("imports/", scoring_api.ImportListCreateView.as_view(), name="api_imports"),
     path("imports/<int:import_id>/", scoring_api.ImportDetailView.as_view(), name="api_import"),
+    path("me/score/", scoring_api.ScoreView.as_view(), name="api_score"),
+    path("me/score/history/", scoring_api.ScoreHistoryView.as_view(), name="api_score_history"),
     path("me/activity/", scoring_api.ActivityView.as_view(), name="api_activity"),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),

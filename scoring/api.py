@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors, services
+from scoring import selectors, selectors_scores, services
 from scoring.ingest.formats import FORMATS
 from scoring.models import Member, NetworkAccount, Visibility
 from scoring.services.imports import (
@@ -199,3 +200,50 @@ class ImportDetailView(APIView):
             selectors.import_batches_visible_to(user=request.user), pk=import_id
         )
         return Response(import_batch_progress(batch=batch))
+
+
+class ScoreOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    true_reach = serializers.FloatField()
+    amplification = serializers.FloatField()
+    network_impact = serializers.FloatField()
+    actions_counted = serializers.IntegerField()
+    algorithm_version = serializers.CharField(source="run.version.name")
+    as_of = serializers.DateTimeField(source="run.as_of")
+    run_id = serializers.IntegerField(source="run.pk")
+
+
+class StatementOutput(serializers.Serializer):
+    current = ScoreOutput()
+    change = serializers.IntegerField(allow_null=True)
+    headline = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    excluded = serializers.ListField(child=serializers.CharField())
+    contributors = serializers.ListField(child=serializers.DictField())
+
+
+class ScoreView(APIView):
+    """The member's current score with its statement; 404 while there is none (not opted in,
+    or not yet in a run)."""
+
+    @extend_schema(responses=StatementOutput)
+    def get(self, request):
+        member = services.member_for_user(user=request.user)
+        statement = selectors_scores.member_statement(member=member) if member.is_opted_in else None
+        if statement is None:
+            reason = (
+                "You have not opted in to scoring."
+                if not member.is_opted_in
+                else "No score run has included you yet."
+            )
+            raise NotFound(reason)
+        return Response(StatementOutput(statement).data)
+
+
+class ScoreHistoryView(APIView):
+    @extend_schema(responses=ScoreOutput(many=True))
+    def get(self, request):
+        member = services.member_for_user(user=request.user)
+        return Response(
+            ScoreOutput(selectors_scores.member_score_history(member=member), many=True).data
+        )

@@ -4,6 +4,7 @@ it is present, otherwise from the seeded synthetic generator."""
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,12 +12,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from scoring.ingest.records import ActionRecord
 from scoring.ingest.snap import parse_snap_activity
 from scoring.ingest.synthetic import SyntheticSpec, generate_actions
 from scoring.models import Member, NetworkAccount
 from scoring.services import ImportSummary, actions_import
 
 HIGGS_FILE = "higgs-activity_time.txt.gz"
+HIGGS_END = datetime(2012, 7, 8, tzinfo=UTC)
 
 
 def find_higgs(data_dir: str | Path | None) -> Path | None:
@@ -32,16 +35,24 @@ def demo_actions_import(
     *, higgs: Path | None, spec: SyntheticSpec | None = None, end: datetime | None = None
 ) -> tuple[str, ImportSummary]:
     """Import the demo data set with demo members for every subject."""
+    today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if higgs is not None:
+        # The log covers 1-7 July 2012. For the demo its times are moved, all by the same
+        # amount, so that it ends today: the scores' 90-day window then sees it.
+        shift = today - HIGGS_END
         with gzip.open(higgs, "rt", encoding="ascii") as lines:
-            records = parse_snap_activity(lines, source=str(higgs), now=timezone.now())
-            return f"SNAP Higgs activity log ({higgs})", actions_import(
+            parsed = parse_snap_activity(lines, source=str(higgs))
+            records = (
+                replace(r, occurred_at=r.occurred_at + shift) if isinstance(r, ActionRecord) else r
+                for r in parsed
+            )
+            return f"SNAP Higgs activity log ({higgs}), moved to end today", actions_import(
                 records=records, demo_members=True
             )
     spec = spec or SyntheticSpec()
     # The data ends at the start of today (UTC): the same seed gives the same data all day,
     # and the demo's actions stay recent.
-    end = end or timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = end or today
     records = generate_actions(spec, end=end)
     label = f"synthetic graph (seed {spec.seed}, {spec.n_actions:,} actions)"
     return label, actions_import(records=records, demo_members=True)

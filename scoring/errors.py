@@ -21,3 +21,7 @@ class ImportRefused(DomainError):
     """An upload that cannot be imported: the message says why, the field where."""
 
     code = "import_refused"
+
+
+class VersionNotReady(DomainError):
+    code = "version_not_ready"

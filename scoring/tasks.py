@@ -15,3 +15,16 @@ def import_batch_run_task(import_id: int) -> None:
     """Run an uploaded import. A finished import is left as it is, so a retry is harmless;
     an import whose worker died mid-way was rolled back and runs again."""
     import_batch_run(import_id=import_id)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=3
+)
+def score_run_task(run_id: int | None = None, shadow: bool = False) -> int:
+    """Run the scores (periodic through beat; after a member's own import). With a run id,
+    execute that run (safe to repeat); without, start a new run of the active version."""
+    from scoring.services.runs import score_run_execute, score_run_start
+
+    if run_id is None:
+        run_id = score_run_start(shadow=shadow).pk
+    return score_run_execute(run_id=run_id).pk

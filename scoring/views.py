@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from klout.errors import DomainError
-from scoring import selectors, services
+from scoring import selectors, selectors_scores, services
 from scoring.forms import ConsentForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
@@ -21,11 +21,17 @@ from scoring.networks import network_for_provider
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
+    history = selectors_scores.member_score_history(member=member) if member.is_opted_in else []
     context = {
         "member": member,
         "accounts": list(selectors.member_network_accounts(member=member)),
         "activity": selectors.member_activity_summary(member=member),
         "consent_form": ConsentForm(),
+        "statement": selectors_scores.member_statement(member=member)
+        if member.is_opted_in
+        else None,
+        "chart": selectors_scores.history_chart(history),
+        "history": history,
     }
     return render(request, "scoring/dashboard.html", context)
 

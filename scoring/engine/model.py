@@ -81,8 +81,12 @@ class Result:
 
 
 def _saturate(x: np.ndarray, cap: float) -> np.ndarray:
-    """Increasing, concave, equal to x for small x, never above ``cap``."""
-    return cap * -np.expm1(-x / cap)
+    """Equal to x up to half the cap (ordinary engagement counts in full), then rising ever
+    more slowly towards ``cap``, never above it. Increasing everywhere, so more engagement
+    never counts for less."""
+    knee = cap / 2
+    over = np.maximum(x - knee, 0.0)
+    return np.minimum(x, knee) + knee * -np.expm1(-over / knee)
 
 
 def action_weights(actions: Actions, p: Parameters) -> np.ndarray:

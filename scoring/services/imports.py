@@ -244,6 +244,11 @@ def import_batch_run(*, import_id: int) -> ImportBatch:
         if batch.is_finished and batch.file:
             batch.file.delete(save=True)
         cache.delete(progress_key(import_id))
+    if batch.member_id and batch.status == ImportBatch.Status.DONE and batch.stored:
+        from scoring.tasks import score_run_task
+
+        # A member's own import shows in their score at once, not at the next nightly run.
+        transaction.on_commit(lambda: score_run_task.delay())
     return batch
 
 

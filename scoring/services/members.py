@@ -31,6 +31,7 @@ from scoring.models import (
     Content,
     ImportBatch,
     Member,
+    MemberScore,
     NetworkAccount,
     Visibility,
 )
@@ -58,13 +59,15 @@ def member_opt_in(*, member: Member) -> Member:
 
 @transaction.atomic
 def member_opt_out(*, member: Member) -> Member:
-    """Stop scoring the member. Idempotent. The member's own imported data stays until they
-    disconnect a network or delete the account; nothing derived from it is kept."""
+    """Stop scoring the member and remove their scores, past ones included. Idempotent. The
+    member's own imported data stays until they disconnect a network or delete the account;
+    nothing derived from it is kept."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.opted_in_at is not None:
         member.opted_in_at = None
         member.save(update_fields=["opted_in_at"])
         ConsentEvent.objects.create(member=member, kind=ConsentEvent.Kind.OPT_OUT)
+    MemberScore.objects.filter(member=member).delete()  # every score, past runs included
     return member
 
 

@@ -17,7 +17,9 @@ from campaigns.models import Brand
 from campaigns.services import brand_create
 from scoring import demo
 from scoring.ingest.synthetic import SyntheticSpec
+from scoring.selectors_scores import latest_run
 from scoring.services import member_for_user, member_opt_in, member_update
+from scoring.services.runs import score_run
 
 # Demo credentials: printed on purpose, refused in production.
 DEMO_USERS = (
@@ -64,6 +66,11 @@ class Command(BaseCommand):
         account = demo.demo_member_take_account(member=member)
         if account is not None:
             self.stdout.write(f"member@example.com holds the demo account {account}.")
+        if latest_run() is None:
+            run = score_run()
+            self.stdout.write(
+                f"Score run {run.pk}: {run.members_scored:,} members ({run.get_status_display()})."
+            )
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in as:"))
         for email, password, role in DEMO_USERS:
             self.stdout.write(f"  {role:<7} {email:<22} password: {password}")

@@ -1,0 +1,287 @@
+"""Reads of scores: the current score, its history and its statement. Readers see only the
+latest complete, non-shadow run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, QuerySet
+
+from scoring.models import Action, Member, MemberScore, ScoreRun, Visibility
+
+RULE_SENTENCES = {
+    "self": "{n} of your actions on your own posts are not counted (rule: your own actions).",
+    "one_actor_many_actions": (
+        "{n} actions by people who acted on your posts many times count only in part "
+        "(rule: one person's actions on you saturate)."
+    ),
+    "burst": (
+        "{n} actions by unnamed people in bursts count only in part "
+        "(rule: nameless actions within one minute saturate)."
+    ),
+}
+
+
+def live_runs() -> QuerySet[ScoreRun]:
+    return ScoreRun.objects.filter(status=ScoreRun.Status.COMPLETE, is_shadow=False)
+
+
+def latest_run() -> ScoreRun | None:
+    return live_runs().order_by("-finished_at", "-pk").select_related("version").first()
+
+
+def member_score(*, member: Member) -> MemberScore | None:
+    run = latest_run()
+    if run is None:
+        return None
+    return MemberScore.objects.filter(run=run, member=member).select_related("run__version").first()
+
+
+def member_score_history(*, member: Member, limit: int = 60) -> list[MemberScore]:
+    rows = (
+        MemberScore.objects.filter(
+            member=member, run__status=ScoreRun.Status.COMPLETE, run__is_shadow=False
+        )
+        .select_related("run__version")
+        .order_by("-run__as_of")[:limit]
+    )
+    return list(reversed(rows))
+
+
+@dataclass
+class Statement:
+    current: MemberScore
+    previous: MemberScore | None
+    change: int | None
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    contributors: list[dict] = field(default_factory=list)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _received(member: Member, start, end) -> int:
+    return Action.objects.filter(
+        subject__member=member, occurred_at__gt=start, occurred_at__lte=end
+    ).count()
+
+
+def _headline(current: MemberScore, previous: MemberScore | None) -> tuple[int | None, str]:
+    if previous is None:
+        return None, f"Your score is {current.score}. This is your first score."
+    change = current.score - previous.score
+    people = int(current.true_reach - previous.true_reach)
+    if change == 0:
+        sentence = f"Your score stayed at {current.score}"
+    else:
+        verb = "rose" if change > 0 else "fell"
+        sentence = f"Your score {verb} {_plural(abs(change), 'point', 'points')}"
+    if people:
+        more = "more" if people > 0 else "fewer"
+        who = "person" if abs(people) == 1 else "people"
+        return change, f"{sentence}: {abs(people):,} {more} {who} acted on your posts."
+    return change, f"{sentence}."
+
+
+def _reasons(member: Member, current: MemberScore, previous: MemberScore | None) -> list[str]:
+    if previous is None:
+        return []
+    reasons = []
+    before, now = previous.run, current.run
+    if before.version_id != now.version_id:
+        reasons.append(
+            f"The scoring algorithm changed from {before.version.name} to {now.version.name} "
+            "(a version switch; see its description)."
+        )
+    window = timedelta(days=float(now.version.parameters.get("window_days", 90)))
+    new = _received(member, before.as_of, now.as_of)
+    left = _received(member, before.as_of - window, now.as_of - window)
+    if new:
+        reasons.append(f"{_plural(new, 'new action', 'new actions')} on your posts since then.")
+    if left:
+        days = window.days
+        reasons.append(
+            f"{_plural(left, 'action', 'actions')} became older than {days} days and no "
+            "longer count."
+        )
+    if not new and not left:
+        half_life = now.version.parameters.get("half_life_days", 30)
+        reasons.append(
+            f"No new actions: older actions weigh less as they age (half-life {half_life} days)."
+        )
+    return reasons
+
+
+def _excluded(current: MemberScore) -> list[str]:
+    return [
+        RULE_SENTENCES.get(rule, "{n} actions not counted by rule " + rule).format(
+            n=f"{facts['actions']:,}"
+        )
+        for rule, facts in sorted(current.excluded.items())
+    ]
+
+
+def _contributors(member: Member, run: ScoreRun, limit: int = 5) -> list[dict]:
+    """Who acted most on the member's posts in the run's window. Members are named only
+    when their own score is public; everyone else stays anonymous."""
+    window = timedelta(days=float(run.version.parameters.get("window_days", 90)))
+    rows = (
+        Action.objects.filter(
+            subject__member=member,
+            occurred_at__gt=run.as_of - window,
+            occurred_at__lte=run.as_of,
+        )
+        .exclude(actor_account__member=member)
+        .values("actor_account__member", "actor_anonymous")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "actor_account__member", "actor_anonymous")[:limit]
+    )
+    named = {
+        m.pk: m
+        for m in Member.objects.filter(
+            pk__in=[r["actor_account__member"] for r in rows if r["actor_account__member"]]
+        )
+    }
+    out = []
+    for row in rows:
+        actor = named.get(row["actor_account__member"])
+        if actor is not None:
+            who = (
+                actor.display_name or "a member"
+                if actor.visibility == Visibility.PUBLIC
+                else "a member"
+            )
+        elif row["actor_anonymous"]:
+            who = "a person who is not a member"
+        else:
+            who = "people the network did not name"
+        out.append({"who": who, "actions": row["n"]})
+    return out
+
+
+def member_statement(*, member: Member) -> Statement | None:
+    current = member_score(member=member)
+    if current is None:
+        return None
+    previous = (
+        MemberScore.objects.filter(
+            member=member,
+            run__status=ScoreRun.Status.COMPLETE,
+            run__is_shadow=False,
+            run__as_of__lt=current.run.as_of,
+        )
+        .select_related("run__version")
+        .order_by("-run__as_of")
+        .first()
+    )
+    change, headline = _headline(current, previous)
+    return Statement(
+        current=current,
+        previous=previous,
+        change=change,
+        headline=headline,
+        reasons=_reasons(member, current, previous),
+        excluded=_excluded(current),
+        contributors=_contributors(member, current.run),
+    )
+
+
+def history_chart(history: list[MemberScore], width: int = 560, height: int = 160) -> dict:
+    """Points of an SVG line chart (scores 1-100 over runs) and the version switches."""
+    if not history:
+        return {"points": "", "dots": [], "switches": [], "width": width, "height": height}
+    pad = 24
+    step = (width - 2 * pad) / max(len(history) - 1, 1)
+
+    def y(score: int) -> float:
+        return round(height - pad - (score - 1) / 99 * (height - 2 * pad), 1)
+
+    dots = [
+        {
+            "x": round(pad + i * step, 1),
+            "y": y(s.score),
+            "score": s.score,
+            "date": s.run.as_of,
+            "version": s.run.version.name,
+        }
+        for i, s in enumerate(history)
+    ]
+    switches = [
+        {"x": dots[i]["x"], "version": dots[i]["version"]}
+        for i in range(1, len(dots))
+        if history[i].run.version_id != history[i - 1].run.version_id
+    ]
+    return {
+        "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "dots": dots,
+        "switches": switches,
+        "width": width,
+        "height": height,
+        "top": y(100),
+        "bottom": y(1),
+    }
+
+
+def shadow_report(*, run: ScoreRun, limit: int = 20) -> dict:
+    """How a shadow run's scores differ from the live scores: the distribution of changes,
+    how many members move by more than 5 points each way, the largest moves and why."""
+    live = latest_run()
+    if live is None:
+        return {"live": None, "run": run, "compared": 0}
+    before = dict(MemberScore.objects.filter(run=live).values_list("member_id", "score"))
+    moves = []
+    for score in MemberScore.objects.filter(run=run).select_related("member"):
+        old = before.get(score.member_id)
+        if old is not None:
+            moves.append((score.score - old, score))
+    deltas = [d for d, _ in moves]
+    bands = [(-100, -11), (-10, -6), (-5, -1), (0, 0), (1, 5), (6, 10), (11, 100)]
+    live_rows = {
+        s.member_id: s
+        for s in MemberScore.objects.filter(run=live, member_id__in=[s.member_id for _, s in moves])
+    }
+    largest = sorted(moves, key=lambda m: (-abs(m[0]), m[1].member_id))[:limit]
+    return {
+        "live": live,
+        "run": run,
+        "compared": len(moves),
+        "up_more_than_5": sum(d > 5 for d in deltas),
+        "down_more_than_5": sum(d < -5 for d in deltas),
+        "unchanged": sum(d == 0 for d in deltas),
+        "bands": [
+            {
+                "label": f"{lo:+d} to {hi:+d}" if lo != hi else "0",
+                "members": sum(lo <= d <= hi for d in deltas),
+            }
+            for lo, hi in bands
+        ],
+        "largest": [
+            {
+                "member": s.member,
+                "before": s.score - d,
+                "after": s.score,
+                "change": d,
+                "why": _why(live_rows.get(s.member_id), s),
+            }
+            for d, s in largest
+        ],
+    }
+
+
+def _why(old: MemberScore | None, new: MemberScore) -> str:
+    if old is None:
+        return ""
+    parts = []
+    for name, label in (
+        ("true_reach", "True Reach"),
+        ("amplification", "Amplification"),
+        ("network_impact", "Network Impact"),
+    ):
+        a, b = getattr(old, name), getattr(new, name)
+        if abs(b - a) > 1e-9:
+            parts.append(f"{label} {a:,.1f} → {b:,.1f}")
+    return "; ".join(parts) or "same components, different calibration"

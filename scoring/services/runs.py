@@ -1,0 +1,210 @@
+"""Score runs: load the action log as arrays, run the engine, write every score at once.
+
+A run writes all its scores and flips to "complete" in one transaction; readers see only
+the latest complete, non-shadow run, so a run that dies leaves the previous scores in force.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.engine import calibration
+from scoring.engine.model import KINDS, Actions, Parameters, compute
+from scoring.errors import VersionNotReady
+from scoring.models import Action, AlgorithmVersion, Member, MemberScore, ScoreRun
+
+logger = logging.getLogger(__name__)
+KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+
+
+def parameters_of(version: AlgorithmVersion) -> Parameters:
+    values = dict(version.parameters)
+    for name in ("kind_weights", "component_weights"):
+        if name in values:
+            values[name] = tuple(values[name])
+    return Parameters(**values)
+
+
+@dataclass
+class RunInput:
+    actions: Actions
+    member_ids: np.ndarray  # member node i is Member pk member_ids[i]
+    n_nodes: int
+
+
+def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
+    """The actions on opted-in members' content inside the window, as engine arrays, in a
+    fixed order (by action id) so that the same data always gives the same scores."""
+    member_ids = np.fromiter(
+        Member.objects.filter(opted_in_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True),
+        dtype=np.int64,
+    )
+    rows = (
+        Action.objects.filter(
+            subject__member__opted_in_at__isnull=False,
+            occurred_at__gt=as_of - timedelta(days=window_days),
+            occurred_at__lte=as_of,
+        )
+        .order_by("pk")
+        .values_list(
+            "subject__member_id",
+            "actor_account__member_id",
+            "actor_anonymous_id",
+            "kind",
+            "occurred_at",
+        )
+    )
+    subject, actor_member, actor_anonymous, kind, age = [], [], [], [], []
+    stamp = as_of.timestamp()
+    for s, am, an, k, when in rows.iterator(chunk_size=20_000):
+        subject.append(s)
+        actor_member.append(-1 if am is None else am)
+        actor_anonymous.append(-1 if an is None else an)
+        kind.append(KIND_INDEX[k])
+        age.append(stamp - when.timestamp())
+    n_members = len(member_ids)
+    subject_node = np.searchsorted(member_ids, np.asarray(subject, dtype=np.int64))
+    actor = np.full(len(subject), -1, dtype=np.int64)
+    am = np.asarray(actor_member, dtype=np.int64)
+    an = np.asarray(actor_anonymous, dtype=np.int64)
+    # Members who act are their member node; members not scored and anonymous people are
+    # further nodes, numbered in id order.
+    pos = np.searchsorted(member_ids, am)
+    scored = (am >= 0) & (pos < n_members) & (member_ids[np.minimum(pos, n_members - 1)] == am)
+    actor[scored] = pos[scored]
+    others = np.unique(am[(am >= 0) & ~scored])
+    unscored = (am >= 0) & ~scored
+    actor[unscored] = n_members + np.searchsorted(others, am[unscored])
+    anonymous = np.unique(an[an >= 0])
+    named = an >= 0
+    actor[named] = n_members + len(others) + np.searchsorted(anonymous, an[named])
+    actions = Actions(
+        actor=actor,
+        subject=subject_node.astype(np.int64),
+        kind=np.asarray(kind, dtype=np.int8),
+        age_seconds=np.asarray(age, dtype=np.float64),
+    )
+    return RunInput(actions, member_ids, n_members + len(others) + len(anonymous))
+
+
+def score_run_start(
+    *, version: AlgorithmVersion | None = None, shadow: bool = False, as_of: datetime | None = None
+) -> ScoreRun:
+    version = version or AlgorithmVersion.objects.get(is_active=True)
+    return ScoreRun.objects.create(
+        version=version, is_shadow=shadow or not version.is_active, as_of=as_of or timezone.now()
+    )
+
+
+def _excluded(result, i: int) -> dict:
+    return {
+        rule: {"actions": int(counts[i]), "weight": round(float(weights[i]), 4)}
+        for rule, (counts, weights) in result.excluded.items()
+        if counts[i] > 0
+    }
+
+
+def score_run_execute(*, run_id: int) -> ScoreRun:
+    """Compute and write the run's scores. Safe to run twice: a finished run is left as it
+    is. A failure marks the run failed and changes no score."""
+    run = ScoreRun.objects.select_related("version").get(pk=run_id)
+    if run.status != ScoreRun.Status.RUNNING:
+        return run
+    try:
+        _execute(run)
+    except Exception as error:
+        logger.exception("score run %s failed", run.pk)
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=ScoreRun.Status.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: ScoreRun) -> None:
+    p = parameters_of(run.version)
+    data = load_run_input(as_of=run.as_of, window_days=p.window_days)
+    n_members = len(data.member_ids)
+    if n_members == 0:
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=ScoreRun.Status.COMPLETE, finished_at=timezone.now()
+        )
+        return
+    result = compute(data.actions, n_members=n_members, n_nodes=data.n_nodes, p=p)
+    with transaction.atomic():
+        version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
+        if version.calibration is None:  # the version's first run fits and freezes it
+            version.calibration = calibration.fit(result.raw).tolist()
+            version.calibrated_at = timezone.now()
+            version.save(update_fields=["calibration", "calibrated_at"])
+        scores = calibration.apply(result.raw, np.asarray(version.calibration))
+        MemberScore.objects.bulk_create(
+            (
+                MemberScore(
+                    run=run,
+                    member_id=int(data.member_ids[i]),
+                    score=int(scores[i]),
+                    true_reach=float(result.true_reach[i]),
+                    amplification=float(result.amplification[i]),
+                    network_impact=float(result.network_impact[i]),
+                    raw=float(result.raw[i]),
+                    actions_counted=int(result.counted_actions[i]),
+                    excluded=_excluded(result, i),
+                )
+                for i in range(n_members)
+            ),
+            batch_size=5000,
+        )
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=ScoreRun.Status.COMPLETE,
+            finished_at=timezone.now(),
+            members_scored=n_members,
+            actions_used=len(data.actions),
+        )
+
+
+def score_run(*, version: AlgorithmVersion | None = None, shadow: bool = False) -> ScoreRun:
+    """Start and execute a run in this process (the command; the task does the same)."""
+    return score_run_execute(run_id=score_run_start(version=version, shadow=shadow).pk)
+
+
+def algorithm_version_create(*, name: str, description: str, parameters: dict) -> AlgorithmVersion:
+    """A new, inactive version. Its parameters are checked by building the engine's."""
+    defaults = asdict(Parameters())
+    unknown = set(parameters) - set(defaults)
+    if unknown:
+        raise VersionNotReady(f"Unknown parameters: {', '.join(sorted(unknown))}.")
+    merged = {**defaults, **parameters}
+    try:
+        parameters_of(AlgorithmVersion(parameters=merged))
+    except (TypeError, ValueError) as error:
+        raise VersionNotReady(f"Invalid parameters: {error}") from None
+    return AlgorithmVersion.objects.create(name=name, description=description, parameters=merged)
+
+
+@transaction.atomic
+def algorithm_version_activate(*, version: AlgorithmVersion) -> AlgorithmVersion:
+    """Make ``version`` the one members see from the next run on. It must have been shadow
+    run (which fits its calibration) so that its effect was seen first. Past scores keep
+    the version they were computed with."""
+    version = AlgorithmVersion.objects.select_for_update().get(pk=version.pk)
+    shadowed = version.runs.filter(is_shadow=True, status=ScoreRun.Status.COMPLETE).exists()
+    if version.calibration is None or not shadowed:
+        raise VersionNotReady(
+            f"Shadow-run {version.name} and read its migration report before switching to it."
+        )
+    AlgorithmVersion.objects.filter(is_active=True).update(is_active=False)
+    version.is_active = True
+    version.activated_at = timezone.now()
+    version.save(update_fields=["is_active", "activated_at"])
+    return version

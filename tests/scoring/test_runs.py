@@ -1,0 +1,226 @@
+"""Score runs against the database: consent, atomic runs, frozen calibration, versions,
+statements, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from scoring import selectors_scores
+from scoring.errors import VersionNotReady
+from scoring.models import AlgorithmVersion, MemberScore, ScoreRun
+from scoring.services import member_opt_out
+from scoring.services.runs import (
+    algorithm_version_activate,
+    algorithm_version_create,
+    score_run_execute,
+    score_run_start,
+)
+from tests.factories import ActionFactory, MemberFactory, NetworkAccountFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _run(as_of=AS_OF, **kwargs) -> ScoreRun:
+    return score_run_execute(run_id=score_run_start(as_of=as_of, **kwargs).pk)
+
+
+def _act(subject, n, *, actor=None, kind="share", days_ago=1):
+    for i in range(n):
+        ActionFactory(
+            subject=subject,
+            actor_account=actor,
+            kind=kind,
+            occurred_at=AS_OF - timedelta(days=days_ago, minutes=i),
+        )
+
+
+@pytest.fixture
+def world():
+    """Three opted-in members who act on each other, and one who has not opted in."""
+    a, b, c = (NetworkAccountFactory() for _ in range(3))
+    outsider = NetworkAccountFactory(member=MemberFactory())
+    _act(a, 3, actor=b)
+    _act(a, 2, actor=c)
+    _act(b, 1, actor=a)
+    _act(c, 4)
+    return a, b, c, outsider
+
+
+def test_run_scores_every_opted_in_member_and_nobody_else(world):
+    a, b, c, outsider = world
+    run = _run()
+    assert run.status == "complete"
+    scored = set(MemberScore.objects.filter(run=run).values_list("member_id", flat=True))
+    assert scored == {a.member_id, b.member_id, c.member_id}
+    assert run.members_scored == 3
+    top = MemberScore.objects.get(run=run, member=a.member)
+    assert top.true_reach == 2 and 1 <= top.score <= 100
+
+
+def test_failed_run_leaves_previous_scores_in_force(world, monkeypatch):
+    first = _run()
+    from scoring.services import runs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(runs, "compute", broken)
+    second = _run(as_of=AS_OF + timedelta(hours=1))
+    assert second.status == "failed" and "out of memory" in second.error
+    assert not MemberScore.objects.filter(run=second).exists()
+    assert selectors_scores.latest_run() == first
+
+
+def test_running_and_shadow_runs_are_never_read(world):
+    live = _run()
+    score_run_start(as_of=AS_OF + timedelta(hours=1))  # still running
+    v2 = algorithm_version_create(name="v2", description="x", parameters={"half_life_days": 7})
+    _run(as_of=AS_OF + timedelta(hours=2), version=v2)  # shadow (not active)
+    assert selectors_scores.latest_run() == live
+
+
+def test_same_data_same_time_same_scores(world):
+    first, second = _run(), _run()
+    rows = lambda run: list(  # noqa: E731
+        MemberScore.objects.filter(run=run)
+        .order_by("member_id")
+        .values_list("member_id", "score", "raw", "true_reach", "amplification", "network_impact")
+    )
+    assert rows(first) == rows(second)
+
+
+def test_calibration_is_frozen_so_others_data_does_not_move_a_score(world):
+    a, b, c, _ = world
+    loner = NetworkAccountFactory()  # engaged only by people outside the others' network
+    _act(loner, 3)
+    first = _run()
+    assert AlgorithmVersion.objects.get(is_active=True).calibration is not None
+    for _ in range(30):  # everyone else becomes far more popular
+        _act(c, 1, actor=NetworkAccountFactory(), days_ago=2)
+        _act(a, 1, actor=NetworkAccountFactory(), days_ago=2)
+    second = _run()
+    score = lambda run, m: MemberScore.objects.get(run=run, member=m).score  # noqa: E731
+    assert score(second, loner.member) == score(first, loner.member)
+    assert score(second, c.member) >= score(first, c.member)
+
+
+def test_acting_on_others_never_lowers_ones_own_score_in_the_database(world):
+    a, b, c, _ = world
+    before = _run()
+    _act(NetworkAccountFactory(), 5, actor=a)  # a replies to a newcomer, five times
+    after = _run()
+    raw = lambda run: MemberScore.objects.get(run=run, member=a.member).raw  # noqa: E731
+    assert raw(after) >= raw(before)
+
+
+def test_opt_out_removes_every_score(world):
+    a, *_ = world
+    _run()
+    _run(as_of=AS_OF + timedelta(days=1))
+    member_opt_out(member=a.member)
+    assert not MemberScore.objects.filter(member=a.member).exists()
+    assert selectors_scores.member_score(member=a.member) is None
+
+
+def test_version_switch_needs_a_shadow_run_and_keeps_history(world):
+    a, *_ = world
+    _run()
+    v2 = algorithm_version_create(
+        name="v2", description="faster decay", parameters={"half_life_days": 7}
+    )
+    with pytest.raises(VersionNotReady, match="Shadow-run v2"):
+        algorithm_version_activate(version=v2)
+    shadow = _run(as_of=AS_OF, version=v2)
+    assert shadow.is_shadow
+    report = selectors_scores.shadow_report(run=shadow)
+    assert report["compared"] == 3
+    assert sum(band["members"] for band in report["bands"]) == 3
+
+    algorithm_version_activate(version=v2)
+    _run(as_of=AS_OF + timedelta(days=1))
+    history = selectors_scores.member_score_history(member=a.member)
+    assert [h.run.version.name for h in history] == ["v1", "v2"]
+    chart = selectors_scores.history_chart(history)
+    assert [s["version"] for s in chart["switches"]] == ["v2"]
+    statement = selectors_scores.member_statement(member=a.member)
+    assert any("changed from v1 to v2" in r for r in statement.reasons)
+
+
+def test_algorithm_version_create_refuses_bad_parameters():
+    with pytest.raises(VersionNotReady, match="Unknown parameters: colour"):
+        algorithm_version_create(name="v9", description="", parameters={"colour": 1})
+    with pytest.raises(VersionNotReady, match="Invalid parameters"):
+        algorithm_version_create(name="v9", description="", parameters={"damping": 2})
+
+
+def test_statement_explains_a_change_in_numbers_and_words(world):
+    a, b, c, _ = world
+    _run()
+    newcomers = [NetworkAccountFactory() for _ in range(4)]
+    for fan in newcomers:
+        ActionFactory(subject=a, actor_account=fan, occurred_at=AS_OF + timedelta(hours=12))
+    _run(as_of=AS_OF + timedelta(days=1))
+    statement = selectors_scores.member_statement(member=a.member)
+    assert statement.previous is not None
+    assert "4 more people acted on your posts" in statement.headline
+    assert "4 new actions on your posts since then." in statement.reasons
+    assert statement.contributors[0]["actions"] == 3
+
+
+def test_statement_lists_what_the_rules_did_not_count(world):
+    a, b, *_ = world
+    _act(a, 30, actor=b, days_ago=3)
+    _run()
+    statement = selectors_scores.member_statement(member=a.member)
+    assert any("count only in part" in line for line in statement.excluded)
+
+
+def test_export_scores_command_writes_csv(world, tmp_path):
+    a, *_ = world
+    run = _run()
+    path = tmp_path / "scores.csv"
+    call_command("export_scores", "--output", str(path), stderr=io.StringIO())
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 3
+    row = next(r for r in rows if r["member_id"] == str(a.member_id))
+    assert row["external_account_id"] == a.external_id
+    assert row["algorithm_version"] == "v1" and row["run_id"] == str(run.pk)
+    with pytest.raises(CommandError, match="Run 999 is not complete"):
+        call_command("export_scores", "--run", "999")
+
+
+def test_compute_scores_command(world):
+    out = io.StringIO()
+    call_command("compute_scores", stdout=out)
+    assert "3 members" in out.getvalue()
+
+
+def test_score_api_and_dashboard(world, client):
+    a, *_ = world
+    api = APIClient()
+    api.force_authenticate(a.member.user)
+    assert api.get(reverse("api_score")).status_code == 404
+    _run()
+    data = api.get(reverse("api_score")).json()
+    assert data["current"]["true_reach"] == 2
+    assert data["headline"].startswith("Your score is")
+    assert len(api.get(reverse("api_score_history")).json()) == 1
+    client.force_login(a.member.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "True Reach" in body and "Why this score" in body and "<svg" in body
+
+
+def test_admin_shadow_report_page(world, admin_client):
+    _run()
+    v2 = algorithm_version_create(name="v2", description="x", parameters={"half_life_days": 7})
+    shadow = _run(version=v2)
+    body = admin_client.get(reverse("admin:scoring_scorerun_change", args=[shadow.pk]))
+    assert "Migration report" in body.content.decode()
