@@ -39,7 +39,7 @@ class Parameters:
     burst_cap: float = 10.0
     base_influence: float = 1.0
     damping: float = 0.15
-    iterations: int = 20
+    iterations: int = 12  # relative change below 1e-6 on the Higgs log by then
     component_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     def __post_init__(self) -> None:
@@ -104,22 +104,20 @@ REPORT_SHARE = 0.1
 
 
 def _pair_matrix(weight, actions, known, n_members, n_nodes, p):
-    """Per (actor, member) pair: the saturated weight (rule: one actor, many actions), as a
-    CSR matrix actor x member; plus per member the weight removed and the actions affected."""
-    key = actions.actor[known] * n_members + actions.subject[known]
+    """Per (member, actor) pair: the saturated weight (rule: one actor, many actions), as a
+    CSR matrix member x actor; plus per member the weight removed and the actions affected."""
+    subject, actor = actions.subject[known], actions.actor[known]
+    key = subject * n_nodes + actor  # sorted keys put each member's row together
     pairs, inverse = np.unique(key, return_inverse=True)
     raw = np.bincount(inverse, weights=weight[known], minlength=pairs.size)
     kept = _saturate(raw, p.pair_cap)
-    subject_of_pair = pairs % n_members
-    matrix = sparse.csr_matrix(
-        (kept, (pairs // n_members, subject_of_pair)), shape=(n_nodes, n_members)
-    )
-    matrix.eliminate_zeros()
-    removed = np.bincount(subject_of_pair, weights=raw - kept, minlength=n_members)
+    row = pairs // n_nodes
+    indptr = np.zeros(n_members + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
+    matrix = sparse.csr_matrix((kept, pairs % n_nodes, indptr), shape=(n_members, n_nodes))
+    removed = np.bincount(row, weights=raw - kept, minlength=n_members)
     flagged = (raw - kept) > REPORT_SHARE * raw
-    affected = np.bincount(
-        actions.subject[known], weights=flagged[inverse].astype(float), minlength=n_members
-    )
+    affected = np.bincount(subject, weights=flagged[inverse].astype(float), minlength=n_members)
     return matrix, removed, affected
 
 
@@ -162,18 +160,19 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         weight, actions, actions.actor >= 0, n_members, p
     )
 
-    true_reach = np.diff(pairs.tocsc().indptr).astype(np.float64)
-    amplification = np.asarray(pairs.sum(axis=0)).ravel() + unknown_given
+    true_reach = np.diff(pairs.indptr).astype(np.float64)
+    amplification = np.asarray(pairs.sum(axis=1)).ravel() + unknown_given
 
     # Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
-    influence = np.full(n_nodes, p.base_influence)
+    # Only members' influence moves; everyone else keeps the base weight.
     base_g = np.log1p(p.base_influence)
-    pairs_t = pairs.T.tocsr()
+    g = np.full(n_nodes, base_g)
+    unknown_part = unknown_given * base_g
     impact = np.zeros(n_members)
     for _ in range(p.iterations):
-        impact = pairs_t @ np.log1p(influence) + unknown_given * base_g
-        influence = influence.copy()
-        influence[:n_members] = p.base_influence + p.damping * impact
+        impact = pairs @ g + unknown_part
+        g[:n_members] = np.log1p(p.base_influence + p.damping * impact)
+    influence = np.expm1(g)
     a, b, c = p.component_weights
     raw = a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
     return Result(

@@ -8,7 +8,7 @@ V1_PARAMETERS = {
     "burst_cap": 10.0,
     "base_influence": 1.0,
     "damping": 0.15,
-    "iterations": 20,
+    "iterations": 12,
     "component_weights": [1.0, 1.0, 1.0],
 }
 
