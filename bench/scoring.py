@@ -98,8 +98,60 @@ def synthetic(n_members: int = 1_000_000, n_actions: int = 10_000_000) -> None:
     )
 
 
+def end_to_end() -> None:
+    """A whole score run on PostgreSQL (load, compute, write) next to the I/O floor: a COPY
+    out of the same action columns and a COPY in of as many score rows."""
+    if not HIGGS.is_file():
+        return
+    from _setup import django_setup
+
+    vendor = django_setup("klout_bench_scoring")
+    if vendor != "postgresql":
+        print("SKIP scoring end to end: needs DATABASE_URL=postgres://...")
+        return
+    from django.db import connection
+    from ingest import import_seconds
+
+    from scoring.models import MemberScore
+    from scoring.services.runs import score_run_execute, score_run_start
+    from scoring.services.runs_pg import load_actions_pg
+
+    seconds, batch = import_seconds(HIGGS)
+    print(f"imported {batch.stored:,} actions for the run in {seconds:.1f}s")
+    as_of = datetime(2012, 7, 8, tzinfo=UTC)
+    started = time.perf_counter()
+    columns = load_actions_pg(start=datetime(2012, 4, 1, tzinfo=UTC), end=as_of)
+    copy_out = time.perf_counter() - started
+    n = MemberScore.objects.count() or 59_977
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE floor_scores (run_id int8, member_id int8, score int2, "
+            "true_reach float8, amplification float8, network_impact float8, raw float8, "
+            "actions_counted int4, excluded jsonb)"
+        )
+        started = time.perf_counter()
+        with cursor.cursor.copy("COPY floor_scores FROM STDIN") as copy:
+            for i in range(n):
+                copy.write_row((1, i, 50, 1.0, 1.0, 1.0, 1.0, 1, "{}"))
+        copy_in = time.perf_counter() - started
+    floor = copy_out + copy_in
+    print(
+        f"I/O floor: COPY out {len(columns['subject']):,} actions {copy_out:.2f}s + COPY in "
+        f"{n:,} scores {copy_in:.2f}s"
+    )
+    started = time.perf_counter()
+    run = score_run_execute(run_id=score_run_start(as_of=as_of).pk)
+    seconds = time.perf_counter() - started
+    print(
+        f"score run {run.pk}: {run.members_scored:,} members, {run.actions_used:,} actions, "
+        f"{seconds:.2f}s ({run.status})"
+    )
+    result("scoring-end-to-end", seconds, "s", floor, "s (COPY out + COPY in)", seconds / floor, 3)
+
+
 if __name__ == "__main__":
     if "--synthetic-only" not in sys.argv:
         higgs()
+        end_to_end()
     if "--skip-synthetic" not in sys.argv:
         synthetic()

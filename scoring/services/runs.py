@@ -11,16 +11,18 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.engine import calibration
 from scoring.engine.model import KINDS, Actions, Parameters, compute
 from scoring.errors import VersionNotReady
 from scoring.models import Action, AlgorithmVersion, Member, MemberScore, ScoreRun
+from scoring.services.runs_pg import load_actions_pg, write_scores_pg
 
 logger = logging.getLogger(__name__)
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+COLUMN_NAMES = ("subject", "actor_member", "actor_anonymous", "kind", "occurred")
 
 
 def parameters_of(version: AlgorithmVersion) -> Parameters:
@@ -38,20 +40,13 @@ class RunInput:
     n_nodes: int
 
 
-def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
-    """The actions on opted-in members' content inside the window, as engine arrays, in a
-    fixed order (by action id) so that the same data always gives the same scores."""
-    member_ids = np.fromiter(
-        Member.objects.filter(opted_in_at__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True),
-        dtype=np.int64,
-    )
+def _action_columns(start: datetime, end: datetime) -> dict[str, np.ndarray]:
+    """The actions on opted-in members' content in ``(start, end]``, by action id."""
+    if connection.vendor == "postgresql":
+        return load_actions_pg(start=start, end=end)
     rows = (
         Action.objects.filter(
-            subject__member__opted_in_at__isnull=False,
-            occurred_at__gt=as_of - timedelta(days=window_days),
-            occurred_at__lte=as_of,
+            subject__member__opted_in_at__isnull=False, occurred_at__gt=start, occurred_at__lte=end
         )
         .order_by("pk")
         .values_list(
@@ -62,35 +57,49 @@ def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
             "occurred_at",
         )
     )
-    subject, actor_member, actor_anonymous, kind, age = [], [], [], [], []
-    stamp = as_of.timestamp()
-    for s, am, an, k, when in rows.iterator(chunk_size=20_000):
-        subject.append(s)
-        actor_member.append(-1 if am is None else am)
-        actor_anonymous.append(-1 if an is None else an)
-        kind.append(KIND_INDEX[k])
-        age.append(stamp - when.timestamp())
+    columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
+    for subject, actor_member, actor_anonymous, kind, when in rows.iterator(chunk_size=20_000):
+        columns["subject"].append(subject)
+        columns["actor_member"].append(-1 if actor_member is None else actor_member)
+        columns["actor_anonymous"].append(-1 if actor_anonymous is None else actor_anonymous)
+        columns["kind"].append(KIND_INDEX[kind])
+        columns["occurred"].append(when.timestamp())
+    types = {"kind": np.int8, "occurred": np.float64}
+    return {
+        name: np.asarray(values, dtype=types.get(name, np.int64))
+        for name, values in columns.items()
+    }
+
+
+def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
+    """The actions on opted-in members' content inside the window, as engine arrays, in a
+    fixed order (by action id) so that the same data always gives the same scores."""
+    member_ids = np.fromiter(
+        Member.objects.filter(opted_in_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True),
+        dtype=np.int64,
+    )
+    c = _action_columns(as_of - timedelta(days=window_days), as_of)
     n_members = len(member_ids)
-    subject_node = np.searchsorted(member_ids, np.asarray(subject, dtype=np.int64))
-    actor = np.full(len(subject), -1, dtype=np.int64)
-    am = np.asarray(actor_member, dtype=np.int64)
-    an = np.asarray(actor_anonymous, dtype=np.int64)
+    am, an = c["actor_member"], c["actor_anonymous"]
+    actor = np.full(len(am), -1, dtype=np.int64)
     # Members who act are their member node; members not scored and anonymous people are
     # further nodes, numbered in id order.
     pos = np.searchsorted(member_ids, am)
     scored = (am >= 0) & (pos < n_members) & (member_ids[np.minimum(pos, n_members - 1)] == am)
     actor[scored] = pos[scored]
-    others = np.unique(am[(am >= 0) & ~scored])
     unscored = (am >= 0) & ~scored
+    others = np.unique(am[unscored])
     actor[unscored] = n_members + np.searchsorted(others, am[unscored])
-    anonymous = np.unique(an[an >= 0])
     named = an >= 0
+    anonymous = np.unique(an[named])
     actor[named] = n_members + len(others) + np.searchsorted(anonymous, an[named])
     actions = Actions(
         actor=actor,
-        subject=subject_node.astype(np.int64),
-        kind=np.asarray(kind, dtype=np.int8),
-        age_seconds=np.asarray(age, dtype=np.float64),
+        subject=np.searchsorted(member_ids, c["subject"]).astype(np.int64),
+        kind=c["kind"],
+        age_seconds=as_of.timestamp() - c["occurred"],
     )
     return RunInput(actions, member_ids, n_members + len(others) + len(anonymous))
 
@@ -148,29 +157,46 @@ def _execute(run: ScoreRun) -> None:
             version.calibrated_at = timezone.now()
             version.save(update_fields=["calibration", "calibrated_at"])
         scores = calibration.apply(result.raw, np.asarray(version.calibration))
-        MemberScore.objects.bulk_create(
-            (
-                MemberScore(
-                    run=run,
-                    member_id=int(data.member_ids[i]),
-                    score=int(scores[i]),
-                    true_reach=float(result.true_reach[i]),
-                    amplification=float(result.amplification[i]),
-                    network_impact=float(result.network_impact[i]),
-                    raw=float(result.raw[i]),
-                    actions_counted=int(result.counted_actions[i]),
-                    excluded=_excluded(result, i),
-                )
-                for i in range(n_members)
-            ),
-            batch_size=5000,
-        )
+        _write_scores(run, data, result, scores)
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,
             finished_at=timezone.now(),
             members_scored=n_members,
             actions_used=len(data.actions),
         )
+
+
+def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> None:
+    excluded = [_excluded(result, i) for i in range(len(data.member_ids))]
+    if connection.vendor == "postgresql":
+        columns = {
+            "member_id": data.member_ids,
+            "score": scores,
+            "true_reach": result.true_reach,
+            "amplification": result.amplification,
+            "network_impact": result.network_impact,
+            "raw": result.raw,
+            "actions_counted": result.counted_actions,
+        }
+        write_scores_pg(run_id=run.pk, columns=columns, excluded=excluded)
+        return
+    MemberScore.objects.bulk_create(
+        (
+            MemberScore(
+                run=run,
+                member_id=int(data.member_ids[i]),
+                score=int(scores[i]),
+                true_reach=float(result.true_reach[i]),
+                amplification=float(result.amplification[i]),
+                network_impact=float(result.network_impact[i]),
+                raw=float(result.raw[i]),
+                actions_counted=int(result.counted_actions[i]),
+                excluded=excluded[i],
+            )
+            for i in range(len(data.member_ids))
+        ),
+        batch_size=5000,
+    )
 
 
 def score_run(*, version: AlgorithmVersion | None = None, shadow: bool = False) -> ScoreRun:
