@@ -361,5 +361,8 @@ SITE_NAME = "Klout Fair"
 # Largest file a member (their own archive) and site staff (bulk files) may upload, in bytes.
 IMPORT_MEMBER_MAX_BYTES = env_int("IMPORT_MEMBER_MAX_BYTES", 100 * 1024 * 1024)
 IMPORT_STAFF_MAX_BYTES = env_int("IMPORT_STAFF_MAX_BYTES", 2 * 1024 * 1024 * 1024)
+# An algorithm version's calibration is frozen by its first run with at least this many
+# members who have any influence (before that, each run's calibration is provisional).
+SCORE_CALIBRATION_MIN_MEMBERS = env_int("SCORE_CALIBRATION_MIN_MEMBERS", 100)
 # A file may expand (gzip) to at most this many times its stored size.
 IMPORT_MAX_EXPANSION = env_int("IMPORT_MAX_EXPANSION", 50)

@@ -3,6 +3,7 @@ goes through the services, so the same privacy rules apply as in the member's ow
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,6 +24,7 @@ from scoring.models import (
     ScoreRun,
 )
 from scoring.services import runs
+from scoring.tasks import score_run_task
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -161,12 +163,15 @@ class AlgorithmVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Shadow-run the selected versions and show the report")
+    @admin.action(description="Shadow-run the selected versions (in a worker)")
     def shadow_run(self, request, queryset):
         for version in queryset:
-            run = runs.score_run(version=version, shadow=True)
+            run = runs.score_run_start(version=version, shadow=True)
+            transaction.on_commit(lambda run_id=run.pk: score_run_task.delay(run_id=run_id))
             link = reverse("admin:scoring_scorerun_change", args=[run.pk])
-            self.message_user(request, format_html('Shadow run <a href="{}">{}</a>.', link, run))
+            self.message_user(
+                request, format_html('Shadow run <a href="{}">{}</a> started.', link, run)
+            )
 
     @admin.action(description="Switch to the selected version (after a shadow run)")
     def activate(self, request, queryset):
@@ -204,9 +209,12 @@ class ScoreRunAdmin(ReadOnlyAdmin):
             extra["report"] = selectors_scores.shadow_report(run=run)
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    @admin.action(description="Download the scores as CSV")
+    @admin.action(description="Download the scores as CSV (one complete run)")
     def download_csv(self, request, queryset):
-        run = queryset.order_by("-pk").first()
+        if queryset.count() != 1 or queryset.get().status != ScoreRun.Status.COMPLETE:
+            self.message_user(request, "Choose exactly one complete run.", messages.ERROR)
+            return None
+        run = queryset.get()
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="scores-run-{run.pk}.csv"'
         write_scores_csv(run, response)

@@ -28,12 +28,14 @@ def live_runs() -> QuerySet[ScoreRun]:
 
 
 def latest_run() -> ScoreRun | None:
-    return live_runs().order_by("-finished_at", "-pk").select_related("version").first()
+    """The run members see: the live run computed at the latest time (a slow run of an
+    earlier time, finishing late, does not replace a newer one)."""
+    return live_runs().order_by("-as_of", "-pk").select_related("version").first()
 
 
 def member_score(*, member: Member) -> MemberScore | None:
     run = latest_run()
-    if run is None:
+    if run is None or not member.is_opted_in:
         return None
     return MemberScore.objects.filter(run=run, member=member).select_related("run__version").first()
 
@@ -70,6 +72,17 @@ def _received(member: Member, start, end) -> int:
     ).count()
 
 
+def _imported(member: Member, previous: ScoreRun, current: ScoreRun) -> int:
+    """Actions on the member's posts stored between the two runs and inside the current
+    run's time: new to the score, whenever they happened."""
+    return Action.objects.filter(
+        subject__member=member,
+        created_at__gt=previous.started_at,
+        created_at__lte=current.started_at,
+        occurred_at__lte=current.as_of,
+    ).count()
+
+
 def _headline(current: MemberScore, previous: MemberScore | None) -> tuple[int | None, str]:
     if previous is None:
         return None, f"Your score is {current.score}. This is your first score."
@@ -98,7 +111,7 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
             "(a version switch; see its description)."
         )
     window = timedelta(days=float(now.version.parameters.get("window_days", 90)))
-    new = _received(member, before.as_of, now.as_of)
+    new = _imported(member, before, now)
     left = _received(member, before.as_of - window, now.as_of - window)
     if new:
         reasons.append(f"{_plural(new, 'new action', 'new actions')} on your posts since then.")
@@ -108,7 +121,8 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
             f"{_plural(left, 'action', 'actions')} became older than {days} days and no "
             "longer count."
         )
-    if not new and not left:
+    same_version = before.version_id == now.version_id
+    if not new and not left and same_version and current.raw < previous.raw:
         half_life = now.version.parameters.get("half_life_days", 30)
         reasons.append(
             f"No new actions: older actions weigh less as they age (half-life {half_life} days)."
@@ -126,14 +140,16 @@ def _excluded(current: MemberScore) -> list[str]:
 
 
 def _contributors(member: Member, run: ScoreRun, limit: int = 5) -> list[dict]:
-    """Who acted most on the member's posts in the run's window. Members are named only
-    when their own score is public; everyone else stays anonymous."""
+    """Who acted most on the member's posts in the run's window (as the run saw it: actions
+    stored before it started). Only opted-in members whose own score is public are named;
+    everyone else is "someone", members or not, so nothing is revealed about them."""
     window = timedelta(days=float(run.version.parameters.get("window_days", 90)))
     rows = (
         Action.objects.filter(
             subject__member=member,
             occurred_at__gt=run.as_of - window,
             occurred_at__lte=run.as_of,
+            created_at__lte=run.started_at,
         )
         .exclude(actor_account__member=member)
         .values("actor_account__member", "actor_anonymous")
@@ -141,22 +157,19 @@ def _contributors(member: Member, run: ScoreRun, limit: int = 5) -> list[dict]:
         .order_by("-n", "actor_account__member", "actor_anonymous")[:limit]
     )
     named = {
-        m.pk: m
+        m.pk: m.display_name
         for m in Member.objects.filter(
-            pk__in=[r["actor_account__member"] for r in rows if r["actor_account__member"]]
-        )
+            pk__in=[r["actor_account__member"] for r in rows if r["actor_account__member"]],
+            visibility=Visibility.PUBLIC,
+            opted_in_at__isnull=False,
+        ).exclude(display_name="")
     }
     out = []
     for row in rows:
-        actor = named.get(row["actor_account__member"])
-        if actor is not None:
-            who = (
-                actor.display_name or "a member"
-                if actor.visibility == Visibility.PUBLIC
-                else "a member"
-            )
-        elif row["actor_anonymous"]:
-            who = "a person who is not a member"
+        if row["actor_account__member"] in named:
+            who = named[row["actor_account__member"]]
+        elif row["actor_account__member"] or row["actor_anonymous"]:
+            who = "someone"
         else:
             who = "people the network did not name"
         out.append({"who": who, "actions": row["n"]})

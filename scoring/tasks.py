@@ -17,14 +17,15 @@ def import_batch_run_task(import_id: int) -> None:
     import_batch_run(import_id=import_id)
 
 
-@shared_task(
-    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=3
-)
-def score_run_task(run_id: int | None = None, shadow: bool = False) -> int:
-    """Run the scores (periodic through beat; after a member's own import). With a run id,
-    execute that run (safe to repeat); without, start a new run of the active version."""
+@shared_task(bind=True, max_retries=3)
+def score_run_task(self, run_id: int | None = None, shadow: bool = False) -> int:
+    """Run the scores (periodic through beat; after a member's own import). Without a run
+    id a new run of the active version starts; a retry always goes on with the same run."""
     from scoring.services.runs import score_run_execute, score_run_start
 
     if run_id is None:
         run_id = score_run_start(shadow=shadow).pk
-    return score_run_execute(run_id=run_id).pk
+    try:
+        return score_run_execute(run_id=run_id).pk
+    except OperationalError as error:  # the database went away before the run was taken
+        raise self.retry(exc=error, kwargs={"run_id": run_id}, countdown=60) from error

@@ -90,11 +90,12 @@ def _saturate(x: np.ndarray, cap: float) -> np.ndarray:
 
 
 def action_weights(actions: Actions, p: Parameters) -> np.ndarray:
-    """Kind weight times exponential decay, zero outside ``[0, window]``."""
+    """Kind weight times exponential decay, zero outside ``[0, window)`` (an action exactly
+    ``window`` old has left it, as the run's loader also reads it)."""
     kind_w = np.asarray(p.kind_weights)[actions.kind]
     age_days = actions.age_seconds / SECONDS_PER_DAY
     decay = np.exp2(-np.clip(age_days, 0, None) / p.half_life_days)
-    inside = (age_days >= 0) & (age_days <= p.window_days)
+    inside = (age_days >= 0) & (age_days < p.window_days)
     return np.where(inside, kind_w * decay, 0.0)
 
 

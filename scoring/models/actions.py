@@ -154,6 +154,9 @@ class Action(models.Model):
                 condition=Q(actor_account__isnull=True) | Q(actor_anonymous__isnull=True),
                 name="action_one_actor_at_most",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActionKind.values), name="action_kind_known"
+            ),
         ]
         indexes = [
             models.Index(fields=["subject", "occurred_at"], name="action_subject_time_idx"),

@@ -52,6 +52,9 @@ class ScoreRun(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     as_of = models.DateTimeField(help_text="The time the scores are computed at.")
     started_at = models.DateTimeField(default=timezone.now)
+    executing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took the run: one worker per run."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     members_scored = models.PositiveIntegerField(default=0)
     actions_used = models.PositiveBigIntegerField(default=0)
@@ -61,7 +64,7 @@ class ScoreRun(models.Model):
         ordering = ["-started_at", "-pk"]
         indexes = [
             models.Index(
-                fields=["-finished_at"],
+                fields=["-as_of", "-id"],
                 name="run_live_complete_idx",
                 condition=Q(status="complete", is_shadow=False),
             )

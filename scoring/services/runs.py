@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -122,16 +123,20 @@ def _excluded(result, i: int) -> dict:
 
 
 def score_run_execute(*, run_id: int) -> ScoreRun:
-    """Compute and write the run's scores. Safe to run twice: a finished run is left as it
-    is. A failure marks the run failed and changes no score."""
+    """Compute and write the run's scores. Safe to call twice, even at once: one caller
+    takes the run, the others leave it. A failure marks the run failed and changes no
+    score."""
+    claimed = ScoreRun.objects.filter(
+        pk=run_id, status=ScoreRun.Status.RUNNING, executing_since__isnull=True
+    ).update(executing_since=timezone.now())
     run = ScoreRun.objects.select_related("version").get(pk=run_id)
-    if run.status != ScoreRun.Status.RUNNING:
+    if not claimed:  # finished, or another worker has it
         return run
     try:
         _execute(run)
     except Exception as error:
         logger.exception("score run %s failed", run.pk)
-        ScoreRun.objects.filter(pk=run.pk).update(
+        ScoreRun.objects.filter(pk=run.pk, status=ScoreRun.Status.RUNNING).update(
             status=ScoreRun.Status.FAILED,
             error=f"{type(error).__name__}: {error}",
             finished_at=timezone.now(),
@@ -152,12 +157,12 @@ def _execute(run: ScoreRun) -> None:
     result = compute(data.actions, n_members=n_members, n_nodes=data.n_nodes, p=p)
     with transaction.atomic():
         version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
-        if version.calibration is None:  # the version's first run fits and freezes it
-            version.calibration = calibration.fit(result.raw).tolist()
-            version.calibrated_at = timezone.now()
-            version.save(update_fields=["calibration", "calibrated_at"])
-        scores = calibration.apply(result.raw, np.asarray(version.calibration))
+        breakpoints = _calibration(version, result.raw)
+        scores = calibration.apply(result.raw, breakpoints)
         _write_scores(run, data, result, scores)
+        # Consent is checked again at the end: whoever opted out (or left) while the run
+        # computed keeps no score, of this run or any other.
+        MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,
             finished_at=timezone.now(),
@@ -166,8 +171,43 @@ def _execute(run: ScoreRun) -> None:
         )
 
 
+def _subset(result, keep: np.ndarray):
+    from dataclasses import replace
+
+    return replace(
+        result,
+        true_reach=result.true_reach[keep],
+        amplification=result.amplification[keep],
+        network_impact=result.network_impact[keep],
+        raw=result.raw[keep],
+        counted_actions=result.counted_actions[keep],
+    )
+
+
+def _calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray:
+    """The version's frozen breakpoints. The first run with enough members who have any
+    influence fits and freezes them; before that, each run uses a provisional fit of its
+    own (so a fresh site's first empty run does not freeze a useless map)."""
+    if version.calibration is not None:
+        return np.asarray(version.calibration)
+    breakpoints = calibration.fit(raw)
+    if int((raw > 0).sum()) >= settings.SCORE_CALIBRATION_MIN_MEMBERS:
+        version.calibration = breakpoints.tolist()
+        version.calibrated_at = timezone.now()
+        version.save(update_fields=["calibration", "calibrated_at"])
+    return breakpoints
+
+
 def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> None:
     excluded = [_excluded(result, i) for i in range(len(data.member_ids))]
+    # Members who left while the run computed are not written (their rows would not fit).
+    existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
+    keep = np.isin(data.member_ids, existing)
+    if not keep.all():
+        data = RunInput(data.actions, data.member_ids[keep], data.n_nodes)
+        result = _subset(result, keep)
+        scores = scores[keep]
+        excluded = [e for e, k in zip(excluded, keep, strict=True) if k]
     if connection.vendor == "postgresql":
         columns = {
             "member_id": data.member_ids,

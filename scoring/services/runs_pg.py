@@ -40,7 +40,8 @@ def load_actions_pg(*, start: datetime, end: datetime) -> dict[str, np.ndarray]:
     a, acc, m = Action._meta.db_table, NetworkAccount._meta.db_table, Member._meta.db_table
     query = (
         f"SELECT s.member_id::int8, coalesce(aa.member_id, -1)::int8, "
-        f"coalesce(a.actor_anonymous_id, -1)::int8, (CASE a.kind {kind_case} END)::int8, "
+        f"coalesce(a.actor_anonymous_id, -1)::int8, "
+        f"coalesce(CASE a.kind {kind_case} END, -1)::int8, "
         f"extract(epoch FROM a.occurred_at)::float8 "
         f"FROM {a} a JOIN {acc} s ON s.id = a.subject_id "
         f"JOIN {m} m ON m.id = s.member_id AND m.opted_in_at IS NOT NULL "
@@ -55,6 +56,9 @@ def load_actions_pg(*, start: datetime, end: datetime) -> dict[str, np.ndarray]:
                 buffer += chunk
     body = memoryview(buffer)[_HEADER : len(buffer) - 2]  # header and the -1 trailer
     rows = np.frombuffer(body, dtype=_ROW)
+    if rows.size and not (rows["fields"] == 5).all():
+        raise ValueError("unexpected row layout in the binary COPY of actions")
+    rows = rows[rows["kind"] >= 0]  # a kind the engine does not know (the table forbids it)
     return {
         "subject": rows["subject"].astype(np.int64),
         "actor_member": rows["actor_member"].astype(np.int64),

@@ -28,6 +28,11 @@ pytestmark = pytest.mark.django_db
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _calibrate_on_small_runs(settings):
+    settings.SCORE_CALIBRATION_MIN_MEMBERS = 1
+
+
 def _run(as_of=AS_OF, **kwargs) -> ScoreRun:
     return score_run_execute(run_id=score_run_start(as_of=as_of, **kwargs).pk)
 
@@ -224,3 +229,122 @@ def test_admin_shadow_report_page(world, admin_client):
     shadow = _run(version=v2)
     body = admin_client.get(reverse("admin:scoring_scorerun_change", args=[shadow.pk]))
     assert "Migration report" in body.content.decode()
+
+
+def test_member_who_opts_out_during_a_run_keeps_no_score(world, monkeypatch):
+    a, *_ = world
+    from scoring.services import runs
+
+    real = runs.compute
+
+    def compute_then_member_leaves(*args, **kwargs):
+        result = real(*args, **kwargs)
+        member_opt_out(member=a.member)  # while the run computes
+        return result
+
+    monkeypatch.setattr(runs, "compute", compute_then_member_leaves)
+    run = _run()
+    assert run.status == "complete"
+    assert not MemberScore.objects.filter(member=a.member).exists()
+    assert MemberScore.objects.filter(run=run).count() == 2
+
+
+def test_member_deleted_during_a_run_does_not_fail_it(world, monkeypatch):
+    a, *_ = world
+    from klout.accounts import account_delete
+    from scoring.services import runs
+
+    real = runs.compute
+
+    def compute_then_member_deleted(*args, **kwargs):
+        result = real(*args, **kwargs)
+        account_delete(member=a.member)
+        return result
+
+    monkeypatch.setattr(runs, "compute", compute_then_member_deleted)
+    run = _run()
+    assert run.status == "complete" and MemberScore.objects.filter(run=run).count() == 2
+
+
+def test_first_run_without_influence_does_not_freeze_calibration(settings):
+    settings.SCORE_CALIBRATION_MIN_MEMBERS = 100
+    lonely = NetworkAccountFactory()
+    run = _run()
+    assert run.status == "complete"
+    assert AlgorithmVersion.objects.get(is_active=True).calibration is None
+    _act(lonely, 5)
+    _run(as_of=AS_OF + timedelta(hours=1))
+    assert MemberScore.objects.filter(member=lonely.member).latest("run__as_of").score >= 1
+    assert AlgorithmVersion.objects.get(is_active=True).calibration is None  # still provisional
+
+
+def test_calibration_once_frozen_is_never_refitted(world):
+    _run()
+    frozen = AlgorithmVersion.objects.get(is_active=True).calibration
+    _act(world[2], 50, days_ago=2)
+    _run(as_of=AS_OF + timedelta(days=1))
+    assert AlgorithmVersion.objects.get(is_active=True).calibration == frozen
+
+
+def test_a_run_is_executed_once_even_when_asked_twice(world):
+    run = score_run_start(as_of=AS_OF)
+    first = score_run_execute(run_id=run.pk)
+    second = score_run_execute(run_id=run.pk)
+    assert first.status == second.status == "complete"
+    assert MemberScore.objects.filter(run=run).count() == 3
+    taken = score_run_start(as_of=AS_OF)
+    ScoreRun.objects.filter(pk=taken.pk).update(executing_since=AS_OF)  # another worker's
+    assert score_run_execute(run_id=taken.pk).status == "running"
+    assert not MemberScore.objects.filter(run=taken).exists()
+
+
+def test_readers_see_the_run_of_the_latest_time_not_the_last_to_finish(world):
+    newer = _run(as_of=AS_OF + timedelta(days=1))
+    _run(as_of=AS_OF)  # an older time, finishing later
+    assert selectors_scores.latest_run() == newer
+
+
+def test_statement_counts_back_dated_imports_as_new_and_blames_no_decay(world):
+    a, *_ = world
+    _run()
+    for _ in range(3):  # imported after the first run, but dated before it
+        ActionFactory(
+            subject=a, actor_account=NetworkAccountFactory(), occurred_at=AS_OF - timedelta(days=5)
+        )
+    _run(as_of=AS_OF + timedelta(minutes=5))
+    reasons = selectors_scores.member_statement(member=a.member).reasons
+    assert "3 new actions on your posts since then." in reasons
+    assert not any("weigh less as they age" in r for r in reasons)
+
+
+def test_statement_names_only_opted_in_members_with_public_scores(world):
+    from scoring.services import member_update
+
+    a, b, c, outsider = world
+    member_update(member=b.member, display_name="Bea", visibility="public")
+    member_update(member=outsider.member, display_name="Otto", visibility="public")
+    _act(a, 4, actor=outsider)
+    _run()
+    who = {c["who"] for c in selectors_scores.member_statement(member=a.member).contributors}
+    assert "Bea" in who
+    assert "Otto" not in who and "someone" in who
+
+
+def test_action_exactly_one_window_old_does_not_count_in_either_path(world):
+    fresh = NetworkAccountFactory()
+    ActionFactory(subject=fresh, occurred_at=AS_OF - timedelta(days=90))
+    run = _run()
+    assert MemberScore.objects.get(run=run, member=fresh.member).actions_counted == 0
+
+
+def test_admin_csv_download_only_of_one_complete_run(world, admin_client):
+    done = _run()
+    running = score_run_start(as_of=AS_OF)
+    url = reverse("admin:scoring_scorerun_changelist")
+    refused = admin_client.post(
+        url, {"action": "download_csv", "_selected_action": [running.pk]}, follow=True
+    )
+    assert "Choose exactly one complete run" in refused.content.decode()
+    response = admin_client.post(url, {"action": "download_csv", "_selected_action": [done.pk]})
+    assert response["Content-Type"] == "text/csv"
+    assert len(response.content.decode().strip().splitlines()) == 4
