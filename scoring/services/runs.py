@@ -108,10 +108,19 @@ def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
 def score_run_start(
     *, version: AlgorithmVersion | None = None, shadow: bool = False, as_of: datetime | None = None
 ) -> ScoreRun:
+    """A new run (not yet executed). A shadow run is computed, by default, at the same time
+    as the live run it will be compared with, so that its report shows only what the
+    version changes, not new data or decay."""
     version = version or AlgorithmVersion.objects.get(is_active=True)
-    return ScoreRun.objects.create(
-        version=version, is_shadow=shadow or not version.is_active, as_of=as_of or timezone.now()
-    )
+    shadow = shadow or not version.is_active
+    if as_of is None and shadow:
+        live = (
+            ScoreRun.objects.filter(status=ScoreRun.Status.COMPLETE, is_shadow=False)
+            .order_by("-as_of", "-pk")
+            .first()
+        )
+        as_of = live.as_of if live else None
+    return ScoreRun.objects.create(version=version, is_shadow=shadow, as_of=as_of or timezone.now())
 
 
 def _excluded(result, i: int) -> dict:

@@ -56,7 +56,8 @@ def test_connecting_another_network_never_lowers_a_score(rows, network):
 @settings(max_examples=100, deadline=None)
 @given(graphs)
 def test_same_actions_same_scores_bit_for_bit(rows):
-    """Property 4, whatever the order the actions arrive in."""
+    """Property 4: the same actions in the same order (runs read them by action id) give the
+    same scores bit for bit; in another order they agree to rounding."""
     first, again = _run(rows), _run(list(reversed(rows)))
     for name in COMPONENTS:
         assert np.array_equal(getattr(_run(rows), name), getattr(first, name))

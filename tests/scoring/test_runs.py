@@ -348,3 +348,47 @@ def test_admin_csv_download_only_of_one_complete_run(world, admin_client):
     response = admin_client.post(url, {"action": "download_csv", "_selected_action": [done.pk]})
     assert response["Content-Type"] == "text/csv"
     assert len(response.content.decode().strip().splitlines()) == 4
+
+
+def test_shadow_run_is_computed_at_the_live_runs_time(world):
+    live = _run(as_of=AS_OF)
+    v2 = algorithm_version_create(name="v2", description="x", parameters={"half_life_days": 7})
+    shadow = score_run_start(version=v2)
+    assert shadow.is_shadow and shadow.as_of == live.as_of
+
+
+HIGGS = (
+    __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "higgs-twitter"
+)
+
+
+@pytest.mark.skipif(not HIGGS.is_dir(), reason=f"the SNAP Higgs data is not at {HIGGS}")
+def test_higgs_sample_score_run_in_the_database(tmp_path):
+    """A day of the Higgs log, imported with demo members and scored twice: the same
+    scores, and the top scores go to the accounts most people acted on."""
+    import gzip
+
+    with gzip.open(HIGGS / "higgs-activity_time.txt.gz", "rt") as source:
+        lines = [next(source) for _ in range(60_000)]
+    path = tmp_path / "higgs-sample.txt"
+    path.write_text("".join(lines))
+    call_command(
+        "import_actions", str(path), "--demo-members", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    as_of = datetime(2012, 7, 8, tzinfo=UTC)
+    first, second = _run(as_of=as_of), _run(as_of=as_of)
+    rows = lambda run: list(  # noqa: E731
+        MemberScore.objects.filter(run=run).order_by("member_id").values_list("member_id", "raw")
+    )
+    assert rows(first) == rows(second)
+    top_score = set(
+        MemberScore.objects.filter(run=first)
+        .order_by("-raw")
+        .values_list("member_id", flat=True)[:5]
+    )
+    top_reach = set(
+        MemberScore.objects.filter(run=first)
+        .order_by("-true_reach")
+        .values_list("member_id", flat=True)[:25]
+    )
+    assert top_score <= top_reach
