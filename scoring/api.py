@@ -220,6 +220,7 @@ class StatementOutput(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     excluded = serializers.ListField(child=serializers.CharField())
     contributors = serializers.ListField(child=serializers.DictField())
+    excluded_actions = serializers.DictField()
 
 
 class ScoreView(APIView):

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import numpy as np
 from django.db.models import Count, QuerySet
 
+from scoring.engine.model import KINDS, REPORT_SHARE, Actions, action_weights, saturate
 from scoring.models import Action, Member, MemberScore, ScoreRun, Visibility
+from scoring.services.runs import parameters_of
 
 RULE_SENTENCES = {
     "self": "{n} of your actions on your own posts are not counted (rule: your own actions).",
@@ -60,6 +63,7 @@ class Statement:
     reasons: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     contributors: list[dict] = field(default_factory=list)
+    excluded_actions: dict = field(default_factory=dict)
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -200,6 +204,7 @@ def member_statement(*, member: Member) -> Statement | None:
         reasons=_reasons(member, current, previous),
         excluded=_excluded(current),
         contributors=_contributors(member, current.run),
+        excluded_actions=member_excluded_actions(member=member, run=current.run),
     )
 
 
@@ -298,3 +303,72 @@ def _why(old: MemberScore | None, new: MemberScore) -> str:
         if abs(b - a) > 1e-9:
             parts.append(f"{label} {a:,.1f} → {b:,.1f}")
     return "; ".join(parts) or "same components, different calibration"
+
+
+def member_excluded_actions(*, member: Member, run: ScoreRun, limit: int = 10) -> dict:
+    """The actions each anti-gaming rule did not count (or counted only in part) for this
+    member in this run, worked out with the engine's own weights: rule -> up to ``limit``
+    actions (kind, time, who), newest first, and how many in all."""
+    p = parameters_of(run.version)
+    window = timedelta(days=p.window_days)
+    rows = list(
+        Action.objects.filter(
+            subject__member=member,
+            occurred_at__gt=run.as_of - window,
+            occurred_at__lte=run.as_of,
+            created_at__lte=run.started_at,
+        )
+        .order_by("pk")
+        .values_list("actor_account__member", "actor_anonymous", "kind", "occurred_at")
+    )
+    if not rows:
+        return {}
+    kinds = {k: i for i, k in enumerate(KINDS)}
+    age = np.array([(run.as_of - r[3]).total_seconds() for r in rows])
+    weight = action_weights(
+        Actions(
+            actor=np.zeros(len(rows), dtype=np.int64),
+            subject=np.zeros(len(rows), dtype=np.int64),
+            kind=np.array([kinds[r[2]] for r in rows], dtype=np.int8),
+            age_seconds=age,
+        ),
+        p,
+    )
+    by_rule: dict[str, list[int]] = {"self": [], "one_actor_many_actions": [], "burst": []}
+    groups: dict[tuple, list[int]] = {}
+    for i, (actor_member, anonymous, _, _) in enumerate(rows):
+        if weight[i] <= 0:
+            continue
+        if actor_member == member.pk:
+            by_rule["self"].append(i)
+        elif actor_member or anonymous:
+            groups.setdefault(("pair", actor_member, anonymous), []).append(i)
+        else:
+            groups.setdefault(("burst", int(np.floor(age[i] / 60.0))), []).append(i)
+    for key, members_of_group in groups.items():
+        cap = p.pair_cap if key[0] == "pair" else p.burst_cap
+        raw = float(weight[members_of_group].sum())
+        if raw - float(saturate(np.array([raw]), cap)[0]) > REPORT_SHARE * raw:
+            rule = "one_actor_many_actions" if key[0] == "pair" else "burst"
+            by_rule[rule].extend(members_of_group)
+    out = {}
+    for rule, indices in by_rule.items():
+        if not indices:
+            continue
+        newest = sorted(indices, key=lambda i: rows[i][3], reverse=True)[:limit]
+        out[rule] = {
+            "total": len(indices),
+            "actions": [
+                {
+                    "kind": rows[i][2],
+                    "occurred_at": rows[i][3],
+                    "who": "you"
+                    if rule == "self"
+                    else "someone"
+                    if rows[i][0] or rows[i][1]
+                    else "an unnamed person",
+                }
+                for i in newest
+            ],
+        }
+    return out

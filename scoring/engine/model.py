@@ -80,7 +80,7 @@ class Result:
     excluded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
-def _saturate(x: np.ndarray, cap: float) -> np.ndarray:
+def saturate(x: np.ndarray, cap: float) -> np.ndarray:
     """Equal to x up to half the cap (ordinary engagement counts in full), then rising ever
     more slowly towards ``cap``, never above it. Increasing everywhere, so more engagement
     never counts for less."""
@@ -111,7 +111,7 @@ def _pair_matrix(weight, actions, known, n_members, n_nodes, p):
     key = subject * n_nodes + actor  # sorted keys put each member's row together
     pairs, inverse = np.unique(key, return_inverse=True)
     raw = np.bincount(inverse, weights=weight[known], minlength=pairs.size)
-    kept = _saturate(raw, p.pair_cap)
+    kept = saturate(raw, p.pair_cap)
     row = pairs // n_nodes
     indptr = np.zeros(n_members + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
@@ -134,7 +134,7 @@ def _unknown_weight(weight, actions, known, n_members, p):
     key = subject * (int(minute.max()) - int(minute.min()) + 1) + (minute - minute.min())
     buckets, inverse = np.unique(key, return_inverse=True)
     raw = np.bincount(inverse, weights=weight[unknown], minlength=buckets.size)
-    kept = _saturate(raw, p.burst_cap)
+    kept = saturate(raw, p.burst_cap)
     bucket_subject = np.zeros(buckets.size, dtype=np.int64)
     bucket_subject[inverse] = subject
     given = np.bincount(bucket_subject, weights=kept, minlength=n_members)

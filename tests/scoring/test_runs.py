@@ -392,3 +392,19 @@ def test_higgs_sample_score_run_in_the_database(tmp_path):
         .values_list("member_id", flat=True)[:25]
     )
     assert top_score <= top_reach
+
+
+def test_statement_lists_the_very_actions_each_rule_left_out(world):
+    a, b, *_ = world
+    _act(a, 30, actor=b, days_ago=3)  # b acts on a again and again
+    ActionFactory(subject=a, actor_account=a, occurred_at=AS_OF - timedelta(days=1))  # self
+    for _ in range(40):  # a burst of unnamed likes within one minute
+        ActionFactory(subject=a, kind="like", occurred_at=AS_OF - timedelta(hours=2))
+    run = _run()
+    score = MemberScore.objects.get(run=run, member=a.member)
+    listed = selectors_scores.member_excluded_actions(member=a.member, run=run)
+    for rule in ("self", "one_actor_many_actions", "burst"):
+        assert listed[rule]["total"] == score.excluded[rule]["actions"]  # engine and list agree
+    assert listed["self"]["actions"][0]["who"] == "you"
+    assert {x["who"] for x in listed["burst"]["actions"]} == {"an unnamed person"}
+    assert len(listed["one_actor_many_actions"]["actions"]) == 10  # the newest ten shown
