@@ -110,10 +110,7 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
     reasons = []
     before, now = previous.run, current.run
     if before.version_id != now.version_id:
-        reasons.append(
-            f"The scoring algorithm changed from {before.version.name} to {now.version.name} "
-            "(a version switch; see its description)."
-        )
+        reasons.append(_version_switch_reason(member, previous, now))
     window = timedelta(days=float(now.version.parameters.get("window_days", 90)))
     new = _imported(member, before, now)
     left = _received(member, before.as_of - window, now.as_of - window)
@@ -132,6 +129,34 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
             f"No new actions: older actions weigh less as they age (half-life {half_life} days)."
         )
     return reasons
+
+
+def _version_switch_reason(member: Member, previous: MemberScore, now: ScoreRun) -> str:
+    """A version switch, with its own share of the change when the new version's shadow run
+    scored the member at the time of their previous score (same data, new version)."""
+    sentence = (
+        f"The scoring algorithm changed from {previous.run.version.name} to "
+        f"{now.version.name} (a version switch; see its description)"
+    )
+    shadow = (
+        MemberScore.objects.filter(
+            member=member,
+            run__version=now.version,
+            run__is_shadow=True,
+            run__status=ScoreRun.Status.COMPLETE,
+            run__as_of=previous.run.as_of,
+        )
+        .order_by("-run__pk")
+        .first()
+    )
+    if shadow is None:
+        return sentence + "."
+    effect = shadow.score - previous.score
+    return (
+        f"{sentence}: on the same data it moves your score {effect:+d} "
+        f"points ({previous.score} under {previous.run.version.name}, {shadow.score} under "
+        f"{now.version.name}); the rest of the change comes from your data and time."
+    )
 
 
 def _excluded(current: MemberScore) -> list[str]:

@@ -156,7 +156,10 @@ def test_version_switch_needs_a_shadow_run_and_keeps_history(world):
     chart = selectors_scores.history_chart(history)
     assert [s["version"] for s in chart["switches"]] == ["v2"]
     statement = selectors_scores.member_statement(member=a.member)
-    assert any("changed from v1 to v2" in r for r in statement.reasons)
+    switch = next(r for r in statement.reasons if "changed from v1 to v2" in r)
+    shadow_score = MemberScore.objects.get(run=shadow, member=a.member).score
+    v1_score = history[0].score
+    assert f"on the same data it moves your score {shadow_score - v1_score:+d} points" in switch
 
 
 def test_algorithm_version_create_refuses_bad_parameters():
