@@ -1,7 +1,7 @@
 """The scoring engine on the Higgs log, next to networkx's and igraph's PageRank on the same
 graph (the anchors), and on a synthetic 1M members / 10M actions case.
 
-    python bench/scoring.py            # add --synthetic-only or --skip-synthetic
+    python bench/scoring.py     # add --synthetic-only, --skip-synthetic or --engine-only
 
 Targets: the engine at most 1.5x igraph's PageRank on Higgs; the synthetic run under 120 s,
 with its peak memory printed. (The end-to-end run on PostgreSQL arrives with score runs.)
@@ -211,9 +211,12 @@ def synthetic_end_to_end(n_members: int = 1_000_000, n_actions: int = 10_000_000
 
 
 if __name__ == "__main__":
+    engine_only = "--engine-only" in sys.argv  # no database: the engine's own figures
     if "--synthetic-only" not in sys.argv:
         higgs()
-        end_to_end()
+        if not engine_only:
+            end_to_end()
     if "--skip-synthetic" not in sys.argv:
         synthetic()
-        synthetic_end_to_end()
+        if not engine_only:
+            synthetic_end_to_end()
