@@ -127,11 +127,16 @@ def network_account_connect(
         raise InvalidNetwork(f"{network!r} is not a network slug.", field="network")
     if not external_id:
         raise InvalidNetwork("The account needs its id on the network.", field="external_id")
+    proven = source == NetworkAccount.Source.OAUTH
     existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
     if existing is not None and existing.member_id == member.pk:
+        if proven and existing.source != source:  # the member's own claim, now proven
+            existing.source = source
+            existing.save(update_fields=["source"])
+            _actions_taken_before_joining_link(existing)
         return existing
     if existing is not None:
-        if not (source == NetworkAccount.Source.OAUTH and existing.source != source):
+        if not (proven and existing.source != source):
             raise NetworkAccountTaken(
                 f"This {network} account is already connected to another member.",
                 field="external_id",
@@ -152,13 +157,18 @@ def network_account_connect(
         raise NetworkAccountTaken(
             f"This {network} account was just connected by another member.", field="external_id"
         ) from None
-    if source == NetworkAccount.Source.OAUTH:
-        # Only a proven owner inherits what this person did before joining.
-        key = actor_key(settings.ACTOR_HASH_KEY, network, external_id)
-        Action.objects.filter(actor_anonymous__key_hash=key).update(
-            actor_anonymous=None, actor_account=account
-        )
+    if proven:
+        _actions_taken_before_joining_link(account)
     return account
+
+
+def _actions_taken_before_joining_link(account: NetworkAccount) -> None:
+    """Only a proven owner inherits what this person did before joining (stored under the
+    keyed hash of the account's id)."""
+    key = actor_key(settings.ACTOR_HASH_KEY, account.network, account.external_id)
+    Action.objects.filter(actor_anonymous__key_hash=key).update(
+        actor_anonymous=None, actor_account=account
+    )
 
 
 def _check_not_last_login(user, account: NetworkAccount) -> None:

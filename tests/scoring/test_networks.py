@@ -251,3 +251,22 @@ def test_proven_account_cannot_be_claimed_by_archive(opted_in_member):
             external_id="888",
             source=NetworkAccount.Source.IMPORT,
         )
+
+
+def test_own_archive_claim_becomes_proven_when_the_member_logs_in_with_it(opted_in_member):
+    other = NetworkAccountFactory()
+    key = actor_key(settings.ACTOR_HASH_KEY, "twitter", "999")
+    anonymous = AnonymousActor.objects.create(network="twitter", key_hash=key)
+    earlier = ActionFactory(subject=other, actor_anonymous=anonymous)
+    claimed = network_account_connect(
+        member=opted_in_member,
+        network="twitter",
+        external_id="999",
+        source=NetworkAccount.Source.IMPORT,
+    )
+
+    proven = network_account_connect(member=opted_in_member, network="twitter", external_id="999")
+
+    earlier.refresh_from_db()
+    assert proven.pk == claimed.pk and proven.source == NetworkAccount.Source.OAUTH
+    assert earlier.actor_account == proven
