@@ -127,6 +127,7 @@ class ActivityView(APIView):
 class ImportOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
+    phase = serializers.CharField(help_text="reading, storing or finished")
     finished = serializers.BooleanField()
     percent = serializers.IntegerField()
     read = serializers.IntegerField()

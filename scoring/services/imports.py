@@ -259,11 +259,12 @@ def import_batch_progress(*, batch: ImportBatch) -> dict:
     done = batch.bytes_total if batch.is_finished else live.get("bytes_read", 0)
     if batch.is_finished:
         percent = 100
-    else:
-        percent = int(100 * done / batch.bytes_total) if batch.bytes_total else 0
+    else:  # reading is the first 95%; storing what was read (one transaction) the rest
+        percent = min(int(95 * done / batch.bytes_total), 95) if batch.bytes_total else 0
     return {
         "id": batch.pk,
         "status": batch.status,
+        "phase": "finished" if batch.is_finished else "storing" if percent >= 95 else "reading",
         "finished": batch.is_finished,
         "percent": min(percent, 100),
         "read": read,

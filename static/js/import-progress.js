@@ -16,7 +16,8 @@
         if (p.finished) { window.location.reload(); return; }
         box.querySelector('[data-field="percent"]').value = p.percent;
         show("percent-text", p.percent + "%");
-        show("status", p.status.charAt(0).toUpperCase() + p.status.slice(1));
+        show("status", p.phase === "storing" ? "Storing (nearly done)" :
+          p.status.charAt(0).toUpperCase() + p.status.slice(1));
         show("read", p.read);
         window.setTimeout(poll, 1000);
       })

@@ -401,3 +401,23 @@ def test_samples_shipped_with_the_project_import_cleanly(tmp_path):
         output = _command(SAMPLES / name, "--demo-members")
         assert "rejected                                 0" in output
     assert Action.objects.filter(network="linkedin").count() == 1
+
+
+def test_import_progress_while_running_comes_from_the_cache(admin_user):
+    from django.core.cache import cache
+
+    from scoring.services.imports import import_batch_progress, progress_key
+
+    batch = ImportBatch.objects.create(
+        created_by=admin_user,
+        original_name="big.csv",
+        format="csv",
+        status="running",
+        bytes_total=1000,
+    )
+    cache.set(progress_key(batch.pk), {"read": 1234, "bytes_read": 500})
+    progress = import_batch_progress(batch=batch)
+    assert (progress["read"], progress["percent"], progress["phase"]) == (1234, 47, "reading")
+    cache.set(progress_key(batch.pk), {"read": 5000, "bytes_read": 1000})
+    progress = import_batch_progress(batch=batch)
+    assert (progress["percent"], progress["phase"]) == (95, "storing")
