@@ -79,10 +79,12 @@ def _received(member: Member, start, end) -> int:
 def _imported(member: Member, previous: ScoreRun, current: ScoreRun) -> int:
     """Actions on the member's posts stored between the two runs and inside the current
     run's time: new to the score, whenever they happened."""
+    window = timedelta(days=float(current.version.parameters.get("window_days", 90)))
     return Action.objects.filter(
         subject__member=member,
         created_at__gt=previous.started_at,
         created_at__lte=current.started_at,
+        occurred_at__gt=current.as_of - window,
         occurred_at__lte=current.as_of,
     ).count()
 
@@ -112,8 +114,9 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
     if before.version_id != now.version_id:
         reasons.append(_version_switch_reason(member, previous, now))
     window = timedelta(days=float(now.version.parameters.get("window_days", 90)))
+    window_before = timedelta(days=float(before.version.parameters.get("window_days", 90)))
     new = _imported(member, before, now)
-    left = _received(member, before.as_of - window, now.as_of - window)
+    left = _received(member, before.as_of - window_before, now.as_of - window)
     if new:
         reasons.append(f"{_plural(new, 'new action', 'new actions')} on your posts since then.")
     if left:
@@ -153,9 +156,10 @@ def _version_switch_reason(member: Member, previous: MemberScore, now: ScoreRun)
         return sentence + "."
     effect = shadow.score - previous.score
     return (
-        f"{sentence}: on the same data it moves your score {effect:+d} "
-        f"points ({previous.score} under {previous.run.version.name}, {shadow.score} under "
-        f"{now.version.name}); the rest of the change comes from your data and time."
+        f"{sentence}: at the time of your previous score it moves your score by "
+        f"{effect:+d} {'point' if abs(effect) == 1 else 'points'} ({previous.score} under "
+        f"{previous.run.version.name}, {shadow.score} under {now.version.name}); the rest of "
+        "the change comes from your data and time."
     )
 
 

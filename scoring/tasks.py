@@ -23,9 +23,11 @@ def score_run_task(self, run_id: int | None = None, shadow: bool = False) -> int
     id a new run of the active version starts; a retry always goes on with the same run."""
     from scoring.services.runs import score_run_execute, score_run_start
 
-    if run_id is None:
-        run_id = score_run_start(shadow=shadow).pk
     try:
+        if run_id is None:
+            run_id = score_run_start(shadow=shadow).pk
         return score_run_execute(run_id=run_id).pk
     except OperationalError as error:  # the database went away before the run was taken
-        raise self.retry(exc=error, kwargs={"run_id": run_id}, countdown=60) from error
+        raise self.retry(
+            exc=error, kwargs={"run_id": run_id, "shadow": shadow}, countdown=60
+        ) from error

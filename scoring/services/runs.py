@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from scoring.engine import calibration
@@ -41,13 +42,17 @@ class RunInput:
     n_nodes: int
 
 
-def _action_columns(start: datetime, end: datetime) -> dict[str, np.ndarray]:
-    """The actions on opted-in members' content in ``(start, end]``, by action id."""
+def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict[str, np.ndarray]:
+    """The actions on opted-in members' content in ``(start, end]`` stored by
+    ``stored_by``, by action id."""
     if connection.vendor == "postgresql":
-        return load_actions_pg(start=start, end=end)
+        return load_actions_pg(start=start, end=end, stored_by=stored_by)
     rows = (
         Action.objects.filter(
-            subject__member__opted_in_at__isnull=False, occurred_at__gt=start, occurred_at__lte=end
+            subject__member__opted_in_at__isnull=False,
+            occurred_at__gt=start,
+            occurred_at__lte=end,
+            created_at__lte=stored_by,
         )
         .order_by("pk")
         .values_list(
@@ -72,16 +77,33 @@ def _action_columns(start: datetime, end: datetime) -> dict[str, np.ndarray]:
     }
 
 
-def load_run_input(*, as_of: datetime, window_days: float) -> RunInput:
-    """The actions on opted-in members' content inside the window, as engine arrays, in a
-    fixed order (by action id) so that the same data always gives the same scores."""
-    member_ids = np.fromiter(
-        Member.objects.filter(opted_in_at__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True),
-        dtype=np.int64,
+def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) -> RunInput:
+    """The actions on opted-in members' content inside the window and stored by
+    ``stored_by`` (the run's start), as engine arrays, in a fixed order (by action id) so
+    that the same data always gives the same scores.
+
+    Members and actions are read in one snapshot, so a member who opts in meanwhile is
+    either wholly in the run or wholly out of it.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        member_ids = np.fromiter(
+            Member.objects.filter(opted_in_at__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True),
+            dtype=np.int64,
+        )
+        c = _action_columns(as_of - timedelta(days=window_days), as_of, stored_by)
+    # Belt and braces: an action whose subject is not among the members is dropped, never
+    # credited to a neighbour.
+    at = np.searchsorted(member_ids, c["subject"])
+    last = max(len(member_ids) - 1, 0)
+    present = (at < len(member_ids)) & (
+        member_ids[np.minimum(at, last)] == c["subject"] if len(member_ids) else False
     )
-    c = _action_columns(as_of - timedelta(days=window_days), as_of)
+    c = {name: values[present] for name, values in c.items()}
     n_members = len(member_ids)
     am, an = c["actor_member"], c["actor_anonymous"]
     actor = np.full(len(am), -1, dtype=np.int64)
@@ -135,9 +157,15 @@ def score_run_execute(*, run_id: int) -> ScoreRun:
     """Compute and write the run's scores. Safe to call twice, even at once: one caller
     takes the run, the others leave it. A failure marks the run failed and changes no
     score."""
-    claimed = ScoreRun.objects.filter(
-        pk=run_id, status=ScoreRun.Status.RUNNING, executing_since__isnull=True
-    ).update(executing_since=timezone.now())
+    now = timezone.now()
+    # A run whose worker died (claimed, never finished) may be taken again after the task
+    # time limit; until then another worker may still be on it.
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = (
+        ScoreRun.objects.filter(pk=run_id, status=ScoreRun.Status.RUNNING)
+        .filter(Q(executing_since__isnull=True) | Q(executing_since__lt=stale))
+        .update(executing_since=now)
+    )
     run = ScoreRun.objects.select_related("version").get(pk=run_id)
     if not claimed:  # finished, or another worker has it
         return run
@@ -156,7 +184,7 @@ def score_run_execute(*, run_id: int) -> ScoreRun:
 
 def _execute(run: ScoreRun) -> None:
     p = parameters_of(run.version)
-    data = load_run_input(as_of=run.as_of, window_days=p.window_days)
+    data = load_run_input(as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at)
     n_members = len(data.member_ids)
     if n_members == 0:
         ScoreRun.objects.filter(pk=run.pk).update(
@@ -172,10 +200,11 @@ def _execute(run: ScoreRun) -> None:
         # Consent is checked again at the end: whoever opted out (or left) while the run
         # computed keeps no score, of this run or any other.
         MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
+        scored = MemberScore.objects.filter(run=run).count()
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,
             finished_at=timezone.now(),
-            members_scored=n_members,
+            members_scored=scored,
             actions_used=len(data.actions),
         )
 
@@ -270,11 +299,11 @@ def algorithm_version_create(*, name: str, description: str, parameters: dict) -
 @transaction.atomic
 def algorithm_version_activate(*, version: AlgorithmVersion) -> AlgorithmVersion:
     """Make ``version`` the one members see from the next run on. It must have been shadow
-    run (which fits its calibration) so that its effect was seen first. Past scores keep
-    the version they were computed with."""
+    run so that its effect was seen first. Past scores keep the version they were computed
+    with."""
     version = AlgorithmVersion.objects.select_for_update().get(pk=version.pk)
     shadowed = version.runs.filter(is_shadow=True, status=ScoreRun.Status.COMPLETE).exists()
-    if version.calibration is None or not shadowed:
+    if not shadowed:
         raise VersionNotReady(
             f"Shadow-run {version.name} and read its migration report before switching to it."
         )

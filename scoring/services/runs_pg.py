@@ -32,10 +32,12 @@ _ROW = np.dtype(
 _HEADER = 19  # signature (11), flags (4), header extension length (4)
 
 
-def load_actions_pg(*, start: datetime, end: datetime) -> dict[str, np.ndarray]:
+def load_actions_pg(
+    *, start: datetime, end: datetime, stored_by: datetime
+) -> dict[str, np.ndarray]:
     """Columns of the actions on opted-in members' content with ``start < occurred_at <=
-    end``, in action id order: subject member, actor member (-1), anonymous actor (-1),
-    kind index, occurred time (Unix seconds)."""
+    end`` stored by ``stored_by``, in action id order: subject member, actor member (-1),
+    anonymous actor (-1), kind index, occurred time (Unix seconds)."""
     kind_case = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
     a, acc, m = Action._meta.db_table, NetworkAccount._meta.db_table, Member._meta.db_table
     query = (
@@ -46,11 +48,12 @@ def load_actions_pg(*, start: datetime, end: datetime) -> dict[str, np.ndarray]:
         f"FROM {a} a JOIN {acc} s ON s.id = a.subject_id "
         f"JOIN {m} m ON m.id = s.member_id AND m.opted_in_at IS NOT NULL "
         f"LEFT JOIN {acc} aa ON aa.id = a.actor_account_id "
-        f"WHERE a.occurred_at > %s AND a.occurred_at <= %s ORDER BY a.id"
+        f"WHERE a.occurred_at > %s AND a.occurred_at <= %s AND a.created_at <= %s "
+        f"ORDER BY a.id"
     )
     buffer = bytearray()
     with connection.cursor() as cursor:
-        sql = cursor.cursor.mogrify(query, [start, end])
+        sql = cursor.cursor.mogrify(query, [start, end, stored_by])
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
             for chunk in copy:
                 buffer += chunk

@@ -159,7 +159,7 @@ def test_version_switch_needs_a_shadow_run_and_keeps_history(world):
     switch = next(r for r in statement.reasons if "changed from v1 to v2" in r)
     shadow_score = MemberScore.objects.get(run=shadow, member=a.member).score
     v1_score = history[0].score
-    assert f"on the same data it moves your score {shadow_score - v1_score:+d} points" in switch
+    assert f"it moves your score by {shadow_score - v1_score:+d} point" in switch
 
 
 def test_algorithm_version_create_refuses_bad_parameters():
@@ -295,10 +295,15 @@ def test_a_run_is_executed_once_even_when_asked_twice(world):
     second = score_run_execute(run_id=run.pk)
     assert first.status == second.status == "complete"
     assert MemberScore.objects.filter(run=run).count() == 3
+    from django.utils import timezone
+
     taken = score_run_start(as_of=AS_OF)
-    ScoreRun.objects.filter(pk=taken.pk).update(executing_since=AS_OF)  # another worker's
+    ScoreRun.objects.filter(pk=taken.pk).update(executing_since=timezone.now())  # a live worker
     assert score_run_execute(run_id=taken.pk).status == "running"
     assert not MemberScore.objects.filter(run=taken).exists()
+    # A worker that died long ago (past the task time limit) leaves the run to the next.
+    ScoreRun.objects.filter(pk=taken.pk).update(executing_since=AS_OF)
+    assert score_run_execute(run_id=taken.pk).status == "complete"
 
 
 def test_readers_see_the_run_of_the_latest_time_not_the_last_to_finish(world):
@@ -411,3 +416,33 @@ def test_statement_lists_the_very_actions_each_rule_left_out(world):
     assert listed["self"]["actions"][0]["who"] == "you"
     assert {x["who"] for x in listed["burst"]["actions"]} == {"an unnamed person"}
     assert len(listed["one_actor_many_actions"]["actions"]) == 10  # the newest ten shown
+
+
+def test_actions_stored_after_a_run_started_wait_for_the_next_run(world):
+    a, *_ = world
+    run = score_run_start(as_of=AS_OF)
+    ActionFactory(
+        subject=a, actor_account=NetworkAccountFactory(), occurred_at=AS_OF - timedelta(days=2)
+    )  # stored after the run started
+    score_run_execute(run_id=run.pk)
+    assert MemberScore.objects.get(run=run, member=a.member).true_reach == 2
+
+
+def test_actions_of_a_subject_outside_the_members_read_are_dropped_not_misassigned(
+    world, monkeypatch
+):
+    a, b, c, _ = world
+    from scoring.services import runs
+
+    real = runs._action_columns
+
+    def with_a_stranger(*args, **kwargs):
+        columns = real(*args, **kwargs)
+        stranger = max(m.member_id for m in (a, b, c)) + 1000  # not among the members read
+        columns["subject"][0] = stranger
+        return columns
+
+    monkeypatch.setattr(runs, "_action_columns", with_a_stranger)
+    run = _run()
+    assert run.status == "complete"
+    assert run.actions_used == 9  # ten actions in the window, one dropped
