@@ -85,8 +85,11 @@ def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) 
     Members and actions are read in one snapshot, so a member who opts in meanwhile is
     either wholly in the run or wholly out of it.
     """
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
+            # Only the first statement of a transaction may set this (a caller's own
+            # transaction, as in the tests, keeps its own isolation).
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         member_ids = np.fromiter(
