@@ -43,7 +43,3 @@ def network_for(slug: str) -> Network:
 
 def network_for_provider(provider_id: str) -> Network | None:
     return _BY_PROVIDER.get(provider_id)
-
-
-def network_choices() -> list[tuple[str, str]]:
-    return [(n.slug, n.label) for n in KNOWN_NETWORKS.values()]

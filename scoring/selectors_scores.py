@@ -11,7 +11,6 @@ from django.db.models import Count, QuerySet
 
 from scoring.engine.model import KINDS, REPORT_SHARE, Actions, action_weights, saturate
 from scoring.models import Action, Member, MemberScore, ScoreRun, Visibility
-from scoring.services.runs import parameters_of
 
 RULE_SENTENCES = {
     "self": "{n} of your actions on your own posts are not counted (rule: your own actions).",
@@ -338,7 +337,7 @@ def member_excluded_actions(*, member: Member, run: ScoreRun, limit: int = 10) -
     """The actions each anti-gaming rule did not count (or counted only in part) for this
     member in this run, worked out with the engine's own weights: rule -> up to ``limit``
     actions (kind, time, who), newest first, and how many in all."""
-    p = parameters_of(run.version)
+    p = run.version.engine_parameters()
     window = timedelta(days=p.window_days)
     rows = list(
         Action.objects.filter(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from scoring.engine.model import Parameters
 from scoring.models.members import Member
 
 
@@ -37,6 +38,14 @@ class AlgorithmVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name + (" (active)" if self.is_active else "")
+
+    def engine_parameters(self) -> Parameters:
+        """The stored parameters as the engine takes them (checked by the engine)."""
+        values = dict(self.parameters)
+        for name in ("kind_weights", "component_weights"):
+            if name in values:
+                values[name] = tuple(values[name])
+        return Parameters(**values)
 
 
 class ScoreRun(models.Model):

@@ -7,7 +7,7 @@ the latest complete, non-shadow run, so a run that dies leaves the previous scor
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -25,14 +25,6 @@ from scoring.services.runs_pg import load_actions_pg, write_scores_pg
 logger = logging.getLogger(__name__)
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 COLUMN_NAMES = ("subject", "actor_member", "actor_anonymous", "kind", "occurred")
-
-
-def parameters_of(version: AlgorithmVersion) -> Parameters:
-    values = dict(version.parameters)
-    for name in ("kind_weights", "component_weights"):
-        if name in values:
-            values[name] = tuple(values[name])
-    return Parameters(**values)
 
 
 @dataclass
@@ -186,7 +178,7 @@ def score_run_execute(*, run_id: int) -> ScoreRun:
 
 
 def _execute(run: ScoreRun) -> None:
-    p = parameters_of(run.version)
+    p = run.version.engine_parameters()
     data = load_run_input(as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at)
     n_members = len(data.member_ids)
     if n_members == 0:
@@ -213,8 +205,6 @@ def _execute(run: ScoreRun) -> None:
 
 
 def _subset(result, keep: np.ndarray):
-    from dataclasses import replace
-
     return replace(
         result,
         true_reach=result.true_reach[keep],
@@ -293,7 +283,7 @@ def algorithm_version_create(*, name: str, description: str, parameters: dict) -
         raise VersionNotReady(f"Unknown parameters: {', '.join(sorted(unknown))}.")
     merged = {**defaults, **parameters}
     try:
-        parameters_of(AlgorithmVersion(parameters=merged))
+        AlgorithmVersion(parameters=merged).engine_parameters()
     except (TypeError, ValueError) as error:
         raise VersionNotReady(f"Invalid parameters: {error}") from None
     return AlgorithmVersion.objects.create(name=name, description=description, parameters=merged)
