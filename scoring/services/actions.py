@@ -76,15 +76,19 @@ class _Resolver:
                 found[(network, external_id)] = pk
         return found
 
-    def resolve_subjects(self, keys: set[Key]) -> None:
+    def resolve_subjects(self, keys: set[Key], *, for_actions: bool = True) -> None:
+        """Look up the accounts of opted-in members. Demo members are made only for the
+        subjects of actions (on both paths), so a subject not found for a post is not
+        remembered as "nobody": an action later in the file may still make it."""
         missing = keys - self.subjects.keys()
         if not missing:
             return
         found = self._accounts(missing, opted_in_only=True)
-        if self.demo_members:
+        if for_actions and self.demo_members:
             found.update(self._create_demo_members(missing - found.keys()))
         for key in missing:
-            self.subjects[key] = found.get(key)
+            if for_actions or key in found:
+                self.subjects[key] = found.get(key)
 
     def _create_demo_members(self, keys: set[Key]) -> dict[Key, int]:
         taken = self._accounts(keys, opted_in_only=False)  # a real member who has not opted in
@@ -165,10 +169,10 @@ class _Resolver:
 
 
 def _store_posts(posts: list[PostRecord], resolver: _Resolver, summary: ImportSummary) -> None:
-    resolver.resolve_subjects({(p.network, p.account_id) for p in posts})
+    resolver.resolve_subjects({(p.network, p.account_id) for p in posts}, for_actions=False)
     rows = {}
     for post in posts:
-        account = resolver.subjects[(post.network, post.account_id)]
+        account = resolver.subjects.get((post.network, post.account_id))
         if account is None:
             summary.not_member += 1
             continue
@@ -277,18 +281,17 @@ def actions_import(
             if stager is not None:
                 stager.add(actions)
                 posts += batch_posts  # stored after the demo members exist (archives only)
-            else:
-                if batch_posts:
-                    _store_posts(batch_posts, resolver, summary)
+            else:  # actions first: they may make the demo members the posts belong to
                 if actions:
                     _store_batch(actions, resolver, summary, batch_id)
+                if batch_posts:
+                    _store_posts(batch_posts, resolver, summary)
             if on_progress is not None:
                 on_progress(summary)
         if stager is not None:
             counts = stager.finish(demo_members=demo_members, import_batch_id=batch_id)
             for name, value in counts.items():
                 setattr(summary, name, getattr(summary, name) + value)
-            resolver.demo_members = False  # the stager made them
             if posts:
                 _store_posts(posts, resolver, summary)
         summary.demo_members_created += resolver.demo_members_created

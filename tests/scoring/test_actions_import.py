@@ -103,3 +103,20 @@ def test_actions_import_small_batches_same_result(account):
     summary = actions_import(records=records, batch_size=3)
     assert summary.stored == 20
     assert AnonymousActor.objects.count() == 3
+
+
+def test_actions_import_demo_members_come_from_actions_only_and_keep_their_posts():
+    from scoring.ingest.records import PostRecord
+
+    post = PostRecord(
+        network="twitter", account_id="800", content_id="p9", text="hello", tags=(), posted_at=T
+    )
+    lonely = PostRecord(
+        network="twitter", account_id="801", content_id="p1", text="hi", tags=(), posted_at=T
+    )
+    summary = actions_import(
+        records=[post, lonely, rec("1", "800", content="p9")], demo_members=True
+    )
+    assert summary.demo_members_created == 1  # 801 has a post but no action on it
+    assert summary.not_member == 1 and summary.posts == 1
+    assert Content.objects.get(external_id="p9").text == "hello"
