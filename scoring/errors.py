@@ -1,4 +1,4 @@
-from klout.errors import Conflict, DomainError
+from klout.errors import Conflict, DomainError, NotFound
 
 
 class InvalidNetwork(DomainError):
@@ -25,3 +25,28 @@ class ImportRefused(DomainError):
 
 class VersionNotReady(DomainError):
     code = "version_not_ready"
+
+
+class TopicFileInvalid(DomainError):
+    """The topic file is not usable; ``field`` names the place (``topics[2].children[0]``)."""
+
+    code = "topic_file_invalid"
+
+
+class TopicNotShown(NotFound):
+    """The member has no evidence for the topic in the latest scores (or hid it)."""
+
+    code = "topic_not_shown"
+
+
+class PlusKRefused(DomainError):
+    code = "plus_k_refused"
+
+
+class PlusKLimit(DomainError):
+    code = "plus_k_limit"
+    status = 429
+
+
+class DisputeRefused(Conflict):
+    code = "dispute_refused"

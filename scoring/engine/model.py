@@ -41,6 +41,10 @@ class Parameters:
     damping: float = 0.15
     iterations: int = 12  # relative change below 1e-6 on the Higgs log by then
     component_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    # The evidence bar for topics (see engine/topics.py): posts on the topic that someone
+    # else acted on, and distinct people who acted on them (or gave +K on the topic).
+    topic_min_posts: int = 2
+    topic_min_people: int = 3
 
     def __post_init__(self) -> None:
         if len(self.kind_weights) != len(KINDS) or min(self.kind_weights) < 0:
@@ -50,6 +54,8 @@ class Parameters:
             raise ValueError("half-life, window, caps and base influence must be positive")
         if not 0 <= self.damping < 1 or self.iterations < 1:
             raise ValueError("damping in [0, 1) and at least one iteration")
+        if self.topic_min_posts < 1 or self.topic_min_people < 1:
+            raise ValueError("the topic evidence bar needs at least one post and one person")
 
 
 @dataclass

@@ -10,6 +10,14 @@ from scoring.models.members import (
     network_slug_validator,
 )
 from scoring.models.scores import AlgorithmVersion, MemberScore, ScoreRun
+from scoring.models.topics import (
+    ContentTopic,
+    MemberTopicScore,
+    PlusK,
+    Topic,
+    TopicDispute,
+    TopicHide,
+)
 
 __all__ = [
     "Action",
@@ -18,11 +26,17 @@ __all__ = [
     "AnonymousActor",
     "ConsentEvent",
     "Content",
+    "ContentTopic",
     "ImportBatch",
     "Member",
     "MemberScore",
+    "MemberTopicScore",
     "NetworkAccount",
+    "PlusK",
     "ScoreRun",
+    "Topic",
+    "TopicDispute",
+    "TopicHide",
     "Visibility",
     "network_slug_validator",
 ]

@@ -26,6 +26,11 @@ class Content(models.Model):
     text = models.TextField(blank=True)
     tags = models.JSONField(default=list, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
+    topics_matched_with = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Fingerprint of the topic tree the post was last matched against.",
+    )
 
     class Meta:
         constraints = [

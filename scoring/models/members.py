@@ -6,6 +6,8 @@ joined exist only as an ``AnonymousActor`` (a keyed hash, no name, no profile, n
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -47,6 +49,9 @@ class Member(models.Model):
     )
     is_demo = models.BooleanField(
         default=False, help_text="Generated for demos and benchmarks; not a real person."
+    )
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Names the public profile."
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -24,6 +24,9 @@ class AlgorithmVersion(models.Model):
         null=True, blank=True, help_text="100 raw-value breakpoints, frozen once fitted."
     )
     calibrated_at = models.DateTimeField(null=True, blank=True)
+    topic_calibration = models.JSONField(
+        null=True, blank=True, help_text="The same for topic scores, frozen once fitted."
+    )
     is_active = models.BooleanField(default=False)
     activated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -32,6 +32,7 @@ from scoring.models import (
     ImportBatch,
     Member,
     MemberScore,
+    MemberTopicScore,
     NetworkAccount,
     Visibility,
 )
@@ -68,6 +69,7 @@ def member_opt_out(*, member: Member) -> Member:
         member.save(update_fields=["opted_in_at"])
         ConsentEvent.objects.create(member=member, kind=ConsentEvent.Kind.OPT_OUT)
     MemberScore.objects.filter(member=member).delete()  # every score, past runs included
+    MemberTopicScore.objects.filter(member=member).delete()
     return member
 
 

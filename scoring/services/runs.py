@@ -18,13 +18,16 @@ from django.utils import timezone
 
 from scoring.engine import calibration
 from scoring.engine.model import KINDS, Actions, Parameters, compute
+from scoring.engine.topics import compute_topics
 from scoring.errors import VersionNotReady
-from scoring.models import Action, AlgorithmVersion, Member, MemberScore, ScoreRun
+from scoring.models import Action, AlgorithmVersion, Member, MemberScore, MemberTopicScore, ScoreRun
 from scoring.services.runs_pg import load_actions_pg, write_scores_pg
+from scoring.services.runs_topics import load_run_topics, write_topic_scores
+from scoring.services.topics import content_topics_refresh
 
 logger = logging.getLogger(__name__)
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-COLUMN_NAMES = ("subject", "actor_member", "actor_anonymous", "kind", "occurred")
+COLUMN_NAMES = ("subject", "actor_member", "actor_anonymous", "kind", "occurred", "content")
 
 
 @dataclass
@@ -32,6 +35,9 @@ class RunInput:
     actions: Actions
     member_ids: np.ndarray  # member node i is Member pk member_ids[i]
     n_nodes: int
+    action_content: np.ndarray  # Content pk of each action's post, -1 for none
+    # Members who acted but are not scored, by id: nodes n_members + i.
+    unscored_members: np.ndarray
 
 
 def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict[str, np.ndarray]:
@@ -53,15 +59,19 @@ def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict
             "actor_anonymous_id",
             "kind",
             "occurred_at",
+            "content_id",
         )
     )
     columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
-    for subject, actor_member, actor_anonymous, kind, when in rows.iterator(chunk_size=20_000):
+    for subject, actor_member, actor_anonymous, kind, when, content in rows.iterator(
+        chunk_size=20_000
+    ):
         columns["subject"].append(subject)
         columns["actor_member"].append(-1 if actor_member is None else actor_member)
         columns["actor_anonymous"].append(-1 if actor_anonymous is None else actor_anonymous)
         columns["kind"].append(KIND_INDEX[kind])
         columns["occurred"].append(when.timestamp())
+        columns["content"].append(-1 if content is None else content)
     types = {"kind": np.int8, "occurred": np.float64}
     return {
         name: np.asarray(values, dtype=types.get(name, np.int64))
@@ -119,7 +129,13 @@ def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) 
         kind=c["kind"],
         age_seconds=as_of.timestamp() - c["occurred"],
     )
-    return RunInput(actions, member_ids, n_members + len(others) + len(anonymous))
+    return RunInput(
+        actions,
+        member_ids,
+        n_members + len(others) + len(anonymous),
+        action_content=c["content"],
+        unscored_members=others,
+    )
 
 
 def score_run_start(
@@ -178,6 +194,7 @@ def score_run_execute(*, run_id: int) -> ScoreRun:
 
 
 def _execute(run: ScoreRun) -> None:
+    content_topics_refresh()  # posts new since the last run, or a changed topic tree
     p = run.version.engine_parameters()
     data = load_run_input(as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at)
     n_members = len(data.member_ids)
@@ -187,14 +204,27 @@ def _execute(run: ScoreRun) -> None:
         )
         return
     result = compute(data.actions, n_members=n_members, n_nodes=data.n_nodes, p=p)
+    topics = load_run_topics(
+        data=data, as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at
+    )
+    influence = np.concatenate([result.influence, np.full(topics.extra_nodes, p.base_influence)])
+    topic_result = compute_topics(
+        data.actions,
+        topics.topics,
+        influence=influence,
+        n_nodes=data.n_nodes + topics.extra_nodes,
+        p=p,
+    )
     with transaction.atomic():
         version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
         breakpoints = _calibration(version, result.raw)
         scores = calibration.apply(result.raw, breakpoints)
         _write_scores(run, data, result, scores)
+        write_topic_scores(run=run, version=version, data=data, topics=topics, result=topic_result)
         # Consent is checked again at the end: whoever opted out (or left) while the run
         # computed keeps no score, of this run or any other.
         MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
+        MemberTopicScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
         scored = MemberScore.objects.filter(run=run).count()
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,
@@ -235,7 +265,7 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
     existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
     keep = np.isin(data.member_ids, existing)
     if not keep.all():
-        data = RunInput(data.actions, data.member_ids[keep], data.n_nodes)
+        data = replace(data, member_ids=data.member_ids[keep])
         result = _subset(result, keep)
         scores = scores[keep]
         excluded = [e for e, k in zip(excluded, keep, strict=True) if k]

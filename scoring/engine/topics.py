@@ -1,0 +1,172 @@
+"""Per-topic influence and the evidence bar, on arrays. Pure: no Django, no I/O.
+
+A member's score on a topic is made like the overall score, from the actions on the member's
+posts about that topic only: True Reach (distinct people), Amplification (how much, with the
+same saturation rules) and Network Impact (the same actors' influence from the overall fixed
+point). Every part is a sum of non-negative, non-decreasing functions of the actions, and
+the actors' influence only rises with more actions, so the guarantees of ``model.compute``
+hold per topic too: an action never lowers any member's topic score.
+
+The evidence bar: a member has a topic only when at least ``topic_min_posts`` of their posts
+on it were acted on by someone else, and at least ``topic_min_people`` distinct people acted
+on them (or gave +K on the topic). Below the bar nothing is shown or stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.engine.model import Actions, Parameters, action_weights, saturate
+
+
+@dataclass
+class TopicInput:
+    """Which post each action is on, which topics each post is about, and the +K given.
+
+    Posts are numbered ``0 .. n_posts-1``; topics ``0 .. n_topics-1``. ``post_topic_*`` are
+    pairs (a post about several topics appears once per topic, ancestors included).
+    """
+
+    action_post: np.ndarray  # int64 per action, -1 when the action is on no known post
+    post_topic_post: np.ndarray  # int64
+    post_topic_topic: np.ndarray  # int64
+    n_topics: int
+    plus_k_receiver: np.ndarray | None = None  # member node
+    plus_k_topic: np.ndarray | None = None
+    plus_k_giver: np.ndarray | None = None  # node of the giver (a member)
+
+
+@dataclass
+class TopicResult:
+    """One row per (member, topic) with any counted engagement, ordered by member, topic."""
+
+    member: np.ndarray
+    topic: np.ndarray
+    true_reach: np.ndarray
+    amplification: np.ndarray
+    network_impact: np.ndarray
+    raw: np.ndarray
+    posts: np.ndarray  # posts on the topic that someone else acted on
+    people: np.ndarray  # distinct people who acted, or gave +K
+    actions: np.ndarray  # counted actions on the topic's posts
+    plus_k: np.ndarray  # +K received on the topic
+    has_evidence: np.ndarray  # bool: meets the evidence bar
+    # Per (row, post): distinct people and actions; ordered by row, then most people first.
+    evidence_row: np.ndarray
+    evidence_post: np.ndarray
+    evidence_people: np.ndarray
+    evidence_actions: np.ndarray
+
+
+def _expand(actions_post: np.ndarray, pt_post: np.ndarray, pt_topic: np.ndarray):
+    """(action index, topic) for every action on a post, once per topic of the post."""
+    order = np.argsort(pt_post, kind="stable")
+    pt_post, pt_topic = pt_post[order], pt_topic[order]
+    on_post = np.flatnonzero(actions_post >= 0)
+    post = actions_post[on_post]
+    start = np.searchsorted(pt_post, post, side="left")
+    count = np.searchsorted(pt_post, post, side="right") - start
+    action = np.repeat(on_post, count)
+    first = np.repeat(start, count)
+    offset = np.arange(action.size) - np.repeat(np.cumsum(count) - count, count)
+    return action, pt_topic[first + offset]
+
+
+def _group_sum(keys: np.ndarray, weights: np.ndarray):
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, inverse, np.bincount(inverse, weights=weights, minlength=unique.size)
+
+
+def compute_topics(
+    actions: Actions,
+    topics: TopicInput,
+    *,
+    influence: np.ndarray,
+    n_nodes: int,
+    p: Parameters,
+) -> TopicResult:
+    """Per (member, topic): components, raw score, evidence counts and the evidence posts.
+    ``influence`` is ``Result.influence`` of the overall run on the same actions."""
+    weight = action_weights(actions, p)
+    weight = np.where(actions.actor == actions.subject, 0.0, weight)
+    action, topic = _expand(topics.action_post, topics.post_topic_post, topics.post_topic_topic)
+    w = weight[action]
+    keep = w > 0
+    action, topic, w = action[keep], topic[keep], w[keep]
+    member = actions.subject[action]
+    actor = actions.actor[action]
+    post = topics.action_post[action]
+    n_topics = max(topics.n_topics, 1)
+    groups, row, _ = _group_sum(member * n_topics + topic, w)
+    n_rows = groups.size
+    known = actor >= 0
+
+    # Rule "one actor, many actions", per topic: what one person gives saturates.
+    pair_key = row[known] * n_nodes + actor[known]
+    pairs, _, pair_raw = _group_sum(pair_key, w[known])
+    pair_kept = saturate(pair_raw, p.pair_cap)
+    pair_row = pairs // n_nodes
+    g = np.log1p(influence)
+    true_reach = np.bincount(pair_row, minlength=n_rows).astype(np.float64)
+    # (np.bincount of nothing is integer, hence the casts)
+    amplification = np.bincount(pair_row, weights=pair_kept, minlength=n_rows).astype(float)
+    impact = np.bincount(
+        pair_row, weights=pair_kept * g[pairs % n_nodes], minlength=n_rows
+    ).astype(float)
+
+    # Rule "bursts", per topic: nameless engagement saturates per minute.
+    unknown = ~known
+    if unknown.any():
+        minute = np.floor(actions.age_seconds[action[unknown]] / 60.0).astype(np.int64)
+        minute -= minute.min()
+        span = int(minute.max()) + 1
+        buckets, _, bucket_raw = _group_sum(row[unknown] * span + minute, w[unknown])
+        bucket_kept = saturate(bucket_raw, p.burst_cap)
+        nameless = np.bincount(buckets // span, weights=bucket_kept, minlength=n_rows)
+        amplification += nameless
+        impact += nameless * np.log1p(p.base_influence)
+
+    a, b, c = p.component_weights
+    raw = a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
+
+    # Evidence: the posts acted on, each with its distinct people and its actions. A post
+    # has one author, so (topic, post) names a row's post; people per post do not depend
+    # on the topic.
+    row_posts, first = np.unique(post * n_topics + topic, return_index=True)
+    evidence_row = row[first]
+    evidence_post = row_posts // n_topics
+    post_actions = np.bincount(np.searchsorted(row_posts, post * n_topics + topic))
+    person_post = np.unique(post[known] * n_nodes + actor[known]) // n_nodes
+    people_per_post = np.bincount(person_post, minlength=int(post.max(initial=-1)) + 1)
+    evidence_people = people_per_post[evidence_post]
+    posts = np.bincount(evidence_row, minlength=n_rows)
+    people_keys = [pairs]  # (row, actor) pairs already distinct
+    plus_k = np.zeros(n_rows, dtype=np.int64)
+    if n_rows and topics.plus_k_receiver is not None and topics.plus_k_receiver.size:
+        k_key = topics.plus_k_receiver * n_topics + topics.plus_k_topic
+        at = np.searchsorted(groups, k_key)
+        found = (at < n_rows) & (groups[np.minimum(at, n_rows - 1)] == k_key)
+        plus_k = np.bincount(at[found], minlength=n_rows)
+        people_keys.append(at[found] * n_nodes + topics.plus_k_giver[found])
+    people = np.bincount(np.unique(np.concatenate(people_keys)) // n_nodes, minlength=n_rows)
+
+    order = np.lexsort((evidence_post, -post_actions, -evidence_people, evidence_row))
+    return TopicResult(
+        member=groups // n_topics,
+        topic=groups % n_topics,
+        true_reach=true_reach,
+        amplification=amplification,
+        network_impact=impact,
+        raw=raw,
+        posts=posts,
+        people=people,
+        actions=np.bincount(row, minlength=n_rows),
+        plus_k=plus_k,
+        has_evidence=(posts >= p.topic_min_posts) & (people >= p.topic_min_people),
+        evidence_row=evidence_row[order],
+        evidence_post=evidence_post[order],
+        evidence_people=evidence_people[order],
+        evidence_actions=post_actions[order].astype(np.int64),
+    )

@@ -1,0 +1,181 @@
+"""The topic part of a score run: which posts are about which topics, the +K given, and
+writing each member's topic scores with their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+
+from scoring.engine import calibration
+from scoring.engine.matching import with_ancestors
+from scoring.engine.topics import TopicInput, TopicResult
+from scoring.models import (
+    AlgorithmVersion,
+    ContentTopic,
+    Member,
+    MemberTopicScore,
+    PlusK,
+    ScoreRun,
+    Topic,
+)
+
+EVIDENCE_POSTS = 5  # posts kept per member and topic as the shown evidence
+
+
+@dataclass
+class RunTopics:
+    topics: TopicInput
+    topic_ids: np.ndarray  # topic index -> Topic pk
+    post_ids: np.ndarray  # post index -> Content pk
+    extra_nodes: int  # +K givers who are in no action: nodes after the run's own
+
+
+def _post_topic_pairs(post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(post index, topic index) pairs for the posts, ancestors included; and topic pks."""
+    topics = list(Topic.objects.filter(is_active=True).values_list("pk", "parent_id"))
+    parent = dict(topics)
+    topic_ids = np.array(sorted(parent), dtype=np.int64)
+    lineage = {t: with_ancestors([t], parent) for t in parent}
+    pairs: set[tuple[int, int]] = set()
+    wanted = set(post_ids.tolist())
+    matches = ContentTopic.objects.filter(topic__is_active=True).values_list(
+        "content_id", "topic_id"
+    )
+    for content, topic in matches.iterator(chunk_size=20_000):
+        if content in wanted:
+            for t in lineage[topic]:
+                if t in parent:  # an inactive ancestor stays out
+                    pairs.add((content, t))
+    ordered = sorted(pairs)
+    content = np.fromiter((c for c, _ in ordered), np.int64, len(ordered))
+    topic = np.fromiter((t for _, t in ordered), np.int64, len(ordered))
+    return (
+        np.searchsorted(post_ids, content),
+        np.searchsorted(topic_ids, topic),
+        topic_ids,
+    )
+
+
+def load_run_topics(*, data, as_of: datetime, window_days: float, stored_by: datetime) -> RunTopics:
+    """The topic input of a run (``data`` is its ``RunInput``): posts numbered by Content
+    pk, topics by Topic pk, +K given inside the run's window and stored by its start."""
+    post_ids = np.unique(data.action_content[data.action_content >= 0])
+    action_post = np.where(
+        data.action_content >= 0, np.searchsorted(post_ids, data.action_content), -1
+    )
+    pt_post, pt_topic, topic_ids = _post_topic_pairs(post_ids)
+    members = data.member_ids
+    n_members = len(members)
+    plus_k = PlusK.objects.filter(
+        given_at__gt=as_of - timedelta(days=window_days), given_at__lte=min(as_of, stored_by)
+    ).order_by("pk")
+    given = np.array(
+        list(plus_k.values_list("receiver_id", "topic_id", "giver_id")), dtype=np.int64
+    ).reshape(-1, 3)
+    receiver, topic, giver = given[:, 0], given[:, 1], given[:, 2]
+    at_r = np.searchsorted(members, receiver)
+    at_t = np.searchsorted(topic_ids, topic)
+    ok = (at_r < n_members) & (at_t < len(topic_ids))
+    ok &= np.where(ok, members[np.minimum(at_r, n_members - 1)] == receiver, False)
+    ok &= np.where(ok, topic_ids[np.minimum(at_t, max(len(topic_ids) - 1, 0))] == topic, False)
+    receiver, topic, giver, at_r, at_t = (x[ok] for x in (receiver, topic, giver, at_r, at_t))
+    giver_node, extra = _giver_nodes(giver, data)
+    return RunTopics(
+        topics=TopicInput(
+            action_post=action_post.astype(np.int64),
+            post_topic_post=pt_post,
+            post_topic_topic=pt_topic,
+            n_topics=len(topic_ids),
+            plus_k_receiver=at_r.astype(np.int64),
+            plus_k_topic=at_t.astype(np.int64),
+            plus_k_giver=giver_node,
+        ),
+        topic_ids=topic_ids,
+        post_ids=post_ids,
+        extra_nodes=extra,
+    )
+
+
+def _giver_nodes(giver: np.ndarray, data) -> tuple[np.ndarray, int]:
+    """The node of each +K giver: their member node, their node as an unscored actor, or a
+    new node after the run's own (a member who gave +K but took no action)."""
+    members, others = data.member_ids, data.unscored_members
+    n_members = len(members)
+    node = np.full(len(giver), -1, dtype=np.int64)
+    at = np.searchsorted(members, giver)
+    scored = (at < n_members) & (members[np.minimum(at, max(n_members - 1, 0))] == giver)
+    node[scored] = at[scored]
+    at_o = np.searchsorted(others, giver)
+    acted = ~scored & (at_o < len(others))
+    acted &= np.where(acted, others[np.minimum(at_o, max(len(others) - 1, 0))] == giver, False)
+    node[acted] = n_members + at_o[acted]
+    rest = node < 0
+    new = np.unique(giver[rest])
+    node[rest] = data.n_nodes + np.searchsorted(new, giver[rest])
+    return node, len(new)
+
+
+def _topic_calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray:
+    """Frozen like the overall calibration (see runs._calibration), on topic scores."""
+    if version.topic_calibration is not None:
+        return np.asarray(version.topic_calibration)
+    breakpoints = calibration.fit(raw)
+    if raw.size >= settings.SCORE_CALIBRATION_MIN_MEMBERS:
+        version.topic_calibration = breakpoints.tolist()
+        version.save(update_fields=["topic_calibration"])
+    return breakpoints
+
+
+def write_topic_scores(
+    *, run: ScoreRun, version: AlgorithmVersion, data, topics: RunTopics, result: TopicResult
+) -> int:
+    """Write the rows over the evidence bar (inside the caller's transaction); returns how
+    many. Members who left while the run computed are skipped."""
+    existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
+    live_topics = np.fromiter(Topic.objects.values_list("pk", flat=True), dtype=np.int64)
+    shown = np.flatnonzero(
+        result.has_evidence
+        & np.isin(data.member_ids[result.member], existing)
+        & np.isin(topics.topic_ids[result.topic], live_topics)
+    )
+    if shown.size == 0:
+        return 0
+    scores = calibration.apply(result.raw[shown], _topic_calibration(version, result.raw[shown]))
+    evidence = _evidence(result, topics.post_ids, set(shown.tolist()))
+    rows = [
+        MemberTopicScore(
+            run=run,
+            member_id=int(data.member_ids[result.member[i]]),
+            topic_id=int(topics.topic_ids[result.topic[i]]),
+            score=int(score),
+            true_reach=float(result.true_reach[i]),
+            amplification=float(result.amplification[i]),
+            network_impact=float(result.network_impact[i]),
+            raw=float(result.raw[i]),
+            posts=int(result.posts[i]),
+            people=int(result.people[i]),
+            actions=int(result.actions[i]),
+            plus_k=int(result.plus_k[i]),
+            evidence=evidence.get(int(i), []),
+        )
+        for i, score in zip(shown.tolist(), scores.tolist(), strict=True)
+    ]
+    MemberTopicScore.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def _evidence(result: TopicResult, post_ids: np.ndarray, rows: set[int]) -> dict[int, list]:
+    out: dict[int, list] = {}
+    for row, post, people, actions in zip(
+        result.evidence_row.tolist(),
+        result.evidence_post.tolist(),
+        result.evidence_people.tolist(),
+        result.evidence_actions.tolist(),
+        strict=True,
+    ):
+        if row in rows and len(out.setdefault(row, [])) < EVIDENCE_POSTS:
+            out[row].append({"content": int(post_ids[post]), "people": people, "actions": actions})
+    return out
