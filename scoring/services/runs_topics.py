@@ -33,6 +33,15 @@ class RunTopics:
     extra_nodes: int  # +K givers who are in no action: nodes after the run's own
 
 
+def _lookup(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``values`` in the sorted ``ids``, and whether each is there."""
+    if ids.size == 0:
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ids, values)
+    found = ids[np.minimum(at, ids.size - 1)] == values
+    return at, found
+
+
 def _post_topic_pairs(post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(post index, topic index) pairs for the posts, ancestors included; and topic pks."""
     topics = list(Topic.objects.filter(is_active=True).values_list("pk", "parent_id"))
@@ -68,7 +77,6 @@ def load_run_topics(*, data, as_of: datetime, window_days: float, stored_by: dat
     )
     pt_post, pt_topic, topic_ids = _post_topic_pairs(post_ids)
     members = data.member_ids
-    n_members = len(members)
     plus_k = PlusK.objects.filter(
         given_at__gt=as_of - timedelta(days=window_days), given_at__lte=min(as_of, stored_by)
     ).order_by("pk")
@@ -76,12 +84,10 @@ def load_run_topics(*, data, as_of: datetime, window_days: float, stored_by: dat
         list(plus_k.values_list("receiver_id", "topic_id", "giver_id")), dtype=np.int64
     ).reshape(-1, 3)
     receiver, topic, giver = given[:, 0], given[:, 1], given[:, 2]
-    at_r = np.searchsorted(members, receiver)
-    at_t = np.searchsorted(topic_ids, topic)
-    ok = (at_r < n_members) & (at_t < len(topic_ids))
-    ok &= np.where(ok, members[np.minimum(at_r, n_members - 1)] == receiver, False)
-    ok &= np.where(ok, topic_ids[np.minimum(at_t, max(len(topic_ids) - 1, 0))] == topic, False)
-    receiver, topic, giver, at_r, at_t = (x[ok] for x in (receiver, topic, giver, at_r, at_t))
+    at_r, scored = _lookup(members, receiver)
+    at_t, active = _lookup(topic_ids, topic)
+    ok = scored & active
+    giver, at_r, at_t = giver[ok], at_r[ok], at_t[ok]
     giver_node, extra = _giver_nodes(giver, data)
     return RunTopics(
         topics=TopicInput(
@@ -102,16 +108,12 @@ def load_run_topics(*, data, as_of: datetime, window_days: float, stored_by: dat
 def _giver_nodes(giver: np.ndarray, data) -> tuple[np.ndarray, int]:
     """The node of each +K giver: their member node, their node as an unscored actor, or a
     new node after the run's own (a member who gave +K but took no action)."""
-    members, others = data.member_ids, data.unscored_members
-    n_members = len(members)
     node = np.full(len(giver), -1, dtype=np.int64)
-    at = np.searchsorted(members, giver)
-    scored = (at < n_members) & (members[np.minimum(at, max(n_members - 1, 0))] == giver)
+    at, scored = _lookup(data.member_ids, giver)
     node[scored] = at[scored]
-    at_o = np.searchsorted(others, giver)
-    acted = ~scored & (at_o < len(others))
-    acted &= np.where(acted, others[np.minimum(at_o, max(len(others) - 1, 0))] == giver, False)
-    node[acted] = n_members + at_o[acted]
+    at_o, acted = _lookup(data.unscored_members, giver)
+    acted &= ~scored
+    node[acted] = len(data.member_ids) + at_o[acted]
     rest = node < 0
     new = np.unique(giver[rest])
     node[rest] = data.n_nodes + np.searchsorted(new, giver[rest])
