@@ -5,8 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from campaigns import views as campaign_views
 from klout import api_account, views
 from scoring import api as scoring_api
+from scoring import api_topics
 from scoring import views as scoring_views
-from scoring import views_imports
+from scoring import views_imports, views_topics
 
 admin.site.site_header = "Klout Fair: site staff"
 admin.site.site_title = "Klout Fair admin"
@@ -27,6 +28,29 @@ api_v1 = [
     path("me/score/", scoring_api.ScoreView.as_view(), name="api_score"),
     path("me/score/history/", scoring_api.ScoreHistoryView.as_view(), name="api_score_history"),
     path("me/activity/", scoring_api.ActivityView.as_view(), name="api_activity"),
+    path("topics/", api_topics.TopicListView.as_view(), name="api_topics"),
+    path("me/topics/", api_topics.MyTopicsView.as_view(), name="api_my_topics"),
+    path(
+        "me/topics/<slug:slug>/hide/", api_topics.TopicHideView.as_view(), name="api_topic_hide"
+    ),
+    path(
+        "me/topics/<slug:slug>/restore/",
+        api_topics.TopicRestoreView.as_view(),
+        name="api_topic_restore",
+    ),
+    path(
+        "me/topics/<slug:slug>/disputes/",
+        api_topics.TopicDisputeView.as_view(),
+        name="api_topic_dispute",
+    ),
+    path("me/disputes/", api_topics.MyDisputesView.as_view(), name="api_my_disputes"),
+    path("me/plus-k/", api_topics.MyPlusKView.as_view(), name="api_my_plus_k"),
+    path("people/<uuid:public_id>/", api_topics.ProfileView.as_view(), name="api_profile"),
+    path(
+        "people/<uuid:public_id>/topics/<slug:slug>/plus-k/",
+        api_topics.PlusKGiveView.as_view(),
+        name="api_plus_k_give",
+    ),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]
@@ -56,6 +80,15 @@ urlpatterns = [
         name="import_progress",
     ),
     path("staff/imports/", views_imports.staff_imports, name="staff_imports"),
+    path("topics/<slug:slug>/hide/", views_topics.topic_hide, name="topic_hide"),
+    path("topics/<slug:slug>/restore/", views_topics.topic_restore, name="topic_restore"),
+    path("topics/<slug:slug>/dispute/", views_topics.topic_dispute, name="topic_dispute"),
+    path("people/<uuid:public_id>/", views_topics.profile, name="profile"),
+    path(
+        "people/<uuid:public_id>/topics/<slug:slug>/plus-k/",
+        views_topics.plus_k_give,
+        name="plus_k_give",
+    ),
     path("brand/", campaign_views.brand_dashboard, name="brand_dashboard"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

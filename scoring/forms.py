@@ -82,3 +82,13 @@ class StaffImportForm(forms.Form):
     demo_members = forms.BooleanField(
         required=False, label="Create flagged demo members for every subject (demos only)"
     )
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this topic wrong for you?",
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Site staff read this and answer by e-mail.",
+    )

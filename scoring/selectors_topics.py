@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from scoring.engine.model import Parameters
 from scoring.models import (
+    AlgorithmVersion,
     Content,
     ContentTopic,
     Member,
@@ -43,6 +45,13 @@ class MemberTopic:
     hidden: bool = False
     evidence: list[EvidencePost] = field(default_factory=list)
     open_dispute: TopicDispute | None = None
+
+
+def evidence_bar() -> dict[str, int]:
+    """The evidence bar of the active algorithm version, for pages and the API."""
+    version = AlgorithmVersion.objects.filter(is_active=True).first()
+    p = version.engine_parameters() if version else Parameters()
+    return {"posts": p.topic_min_posts, "people": p.topic_min_people, "days": int(p.window_days)}
 
 
 def topic_tree() -> QuerySet[Topic]:

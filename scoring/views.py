@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from klout.errors import DomainError
-from scoring import selectors, selectors_scores, services
+from scoring import selectors, selectors_scores, selectors_topics, services
 from scoring.forms import ConsentForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
@@ -32,6 +32,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else None,
         "chart": selectors_scores.history_chart(history),
         "history": history,
+        "topics": selectors_topics.member_topics(member=member, include_hidden=True),
+        "bar": selectors_topics.evidence_bar(),
     }
     return render(request, "scoring/dashboard.html", context)
 

@@ -130,9 +130,7 @@ class Matcher:
         return matches
 
 
-def _explained(
-    terms: dict[tuple[str, str], None], language: str
-) -> tuple[tuple[str, str], ...]:
+def _explained(terms: dict[tuple[str, str], None], language: str) -> tuple[tuple[str, str], ...]:
     """Each term once, strongest kind first: ``#Bourbon`` is explained as the hashtag, not
     also as the name "Bourbon"; "Hot Tubs" and "hot tub" are the same words."""
     seen: set[str] = set()

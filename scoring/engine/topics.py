@@ -112,9 +112,9 @@ def compute_topics(
     true_reach = np.bincount(pair_row, minlength=n_rows).astype(np.float64)
     # (np.bincount of nothing is integer, hence the casts)
     amplification = np.bincount(pair_row, weights=pair_kept, minlength=n_rows).astype(float)
-    impact = np.bincount(
-        pair_row, weights=pair_kept * g[pairs % n_nodes], minlength=n_rows
-    ).astype(float)
+    impact = np.bincount(pair_row, weights=pair_kept * g[pairs % n_nodes], minlength=n_rows).astype(
+        float
+    )
 
     # Rule "bursts", per topic: nameless engagement saturates per minute.
     unknown = ~known
