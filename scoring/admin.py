@@ -219,3 +219,6 @@ class ScoreRunAdmin(ReadOnlyAdmin):
         response["Content-Disposition"] = f'attachment; filename="scores-run-{run.pk}.csv"'
         write_scores_csv(run, response)
         return response
+
+
+from scoring import admin_topics  # noqa: E402,F401  (registers the topic admin)

@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from scoring.models import Action, ActionKind, Content, ImportBatch, Member, NetworkAccount
+from scoring.selectors_topics import member_topics_export_section
 
 
 def member_network_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
@@ -136,6 +137,7 @@ def member_export_section(*, member: Member) -> dict:
             }
             for a in taken.iterator(chunk_size=2000)
         ],
+        **member_topics_export_section(member=member),
     }
 
 

@@ -31,3 +31,14 @@ def score_run_task(self, run_id: int | None = None, shadow: bool = False) -> int
         raise self.retry(
             exc=error, kwargs={"run_id": run_id, "shadow": shadow}, countdown=60
         ) from error
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=5
+)
+def content_topics_refresh_task() -> int:
+    """Match posts against the current topic tree (after staff edited topics). Batches
+    commit as they go, so a retry continues where the last attempt stopped."""
+    from scoring.services.topics import content_topics_refresh
+
+    return content_topics_refresh()

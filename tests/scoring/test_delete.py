@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from scoring.models import Action, Member, NetworkAccount
+from scoring.models import Action, Member, NetworkAccount, PlusK, Topic, TopicDispute, TopicHide
 from scoring.services import member_delete
 from tests.factories import (
     PASSWORD,
@@ -58,6 +58,12 @@ def _personal_member(client):
     ActionFactory(subject=blog, kind="comment")
     SocialAccount.objects.create(user=user, provider="twitter_oauth2", uid="88001122")
     token = Token.objects.create(user=user)
+    topic = Topic.objects.create(slug="zq-topic", name="ZQ topic")
+    TopicDispute.objects.create(member=member, topic=topic, reason="zq-dispute-reason")
+    TopicHide.objects.create(member=member, topic=topic)
+    other = OptedInMemberFactory()
+    PlusK.objects.create(giver=member, receiver=other, topic=topic)
+    PlusK.objects.create(giver=other, receiver=member, topic=topic)
     staff_id = OptedInMemberFactory(user__is_staff=True).user_id
     for about in ([user], list(user.emailaddress_set.all()), [post], [twitter], [member]):
         LogEntry.objects.log_actions(
@@ -87,6 +93,8 @@ def test_account_delete_view_leaves_nothing_personal_in_any_table(client):
         "zelda-blog-77",
         "tweet-zq-1",
         "zq-private-text",
+        "zq-dispute-reason",
+        member.public_id.hex,
         token.key,
         session_key,
     ]
@@ -98,6 +106,7 @@ def test_account_delete_view_leaves_nothing_personal_in_any_table(client):
     stored = _all_stored_text()
     assert [s for s in secrets if s in stored] == []
     assert not Member.objects.filter(pk=member.pk).exists()
+    assert not PlusK.objects.exists() and not TopicHide.objects.exists()
     assert not NetworkAccount.objects.filter(pk__in=[a.pk for a in accounts]).exists()
     assert not Session.objects.filter(session_key=session_key).exists()
     # Actions the member took on other people's content remain, anonymous.
@@ -150,6 +159,7 @@ def test_admin_delete_of_user_uses_member_delete(admin_client, django_user_model
     taken.refresh_from_db()
     assert not django_user_model.objects.filter(pk=member.user_id).exists()
     assert not Member.objects.filter(pk=member.pk).exists()
+    assert not PlusK.objects.exists() and not TopicHide.objects.exists()
     assert taken.actor_anonymous_id is not None
 
 

@@ -55,3 +55,51 @@ def test_data_export_api_matches_page(member_client, account):
 def test_data_export_is_not_cached(member_client):
     response = member_client.get(reverse("data_export"))
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_data_export_includes_topics_hides_disputes_and_plus_k(client):
+    from scoring.models import MemberTopicScore, PlusK, Topic, TopicDispute, TopicHide
+    from scoring.services.runs import score_run
+
+    member = MemberFactory(display_name="Ada")
+    member_opt_in(member=member)
+    topic = Topic.objects.create(slug="python-programming", name="Python")
+    run = score_run()
+    MemberTopicScore.objects.create(
+        run=run,
+        member=member,
+        topic=topic,
+        score=40,
+        true_reach=3,
+        amplification=4,
+        network_impact=5,
+        raw=2,
+        posts=2,
+        people=3,
+        actions=4,
+    )
+    TopicHide.objects.create(member=member, topic=topic)
+    TopicDispute.objects.create(member=member, topic=topic, reason="I write Go.")
+    fan = MemberFactory(display_name="Fan Name")
+    PlusK.objects.create(giver=fan, receiver=member, topic=topic)
+    client.force_login(member.user)
+    data = json.loads(client.get(reverse("data_export")).content)
+    assert data["topic_scores"][0] | {"run_as_of": None} == {
+        "run_as_of": None,
+        "topic": "python-programming",
+        "score": 40,
+        "posts": 2,
+        "people": 3,
+        "actions": 4,
+        "plus_k": 0,
+    }
+    assert data["hidden_topics"][0]["topic"] == "python-programming"
+    assert data["topic_disputes"][0]["reason"] == "I write Go."
+    assert data["plus_k_received"] == [
+        {
+            "from": "member",
+            "topic": "python-programming",
+            "given_at": data["plus_k_received"][0]["given_at"],
+        }
+    ]
+    assert "Fan Name" not in json.dumps(data)
