@@ -5,9 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from campaigns import views as campaign_views
 from klout import api_account, views
 from scoring import api as scoring_api
-from scoring import api_topics
+from scoring import api_topics, views_imports, views_topics
 from scoring import views as scoring_views
-from scoring import views_imports, views_topics
 
 admin.site.site_header = "Klout Fair: site staff"
 admin.site.site_title = "Klout Fair admin"
@@ -30,9 +29,7 @@ api_v1 = [
     path("me/activity/", scoring_api.ActivityView.as_view(), name="api_activity"),
     path("topics/", api_topics.TopicListView.as_view(), name="api_topics"),
     path("me/topics/", api_topics.MyTopicsView.as_view(), name="api_my_topics"),
-    path(
-        "me/topics/<slug:slug>/hide/", api_topics.TopicHideView.as_view(), name="api_topic_hide"
-    ),
+    path("me/topics/<slug:slug>/hide/", api_topics.TopicHideView.as_view(), name="api_topic_hide"),
     path(
         "me/topics/<slug:slug>/restore/",
         api_topics.TopicRestoreView.as_view(),

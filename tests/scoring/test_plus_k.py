@@ -14,7 +14,7 @@ from scoring.services.runs import score_run_execute, score_run_start
 from scoring.services.topics_members import PLUS_K_PER_DAY, plus_k_give, topic_hide
 from tests.conftest import requires_postgres
 from tests.factories import OptedInMemberFactory
-from tests.scoring.test_topics import AS_OF, author, engage, tree  # noqa: F401 (fixtures)
+from tests.scoring.topic_world import AS_OF
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 31, 12, tzinfo=UTC)
@@ -26,7 +26,7 @@ def _calibrate_on_small_runs(settings):
 
 
 @pytest.fixture
-def receiver(author):  # noqa: F811
+def receiver(author):
     score_run_execute(run_id=score_run_start(as_of=AS_OF).pk)
     author.visibility = Visibility.PUBLIC
     author.save()
@@ -34,7 +34,7 @@ def receiver(author):  # noqa: F811
 
 
 @pytest.fixture
-def smm(tree):  # noqa: F811
+def smm(tree):
     return tree["social-media-marketing"]
 
 
@@ -61,7 +61,7 @@ def test_plus_k_only_when_the_profile_is_public(receiver, smm, visibility):
         give(OptedInMemberFactory(), receiver, smm)
 
 
-def test_plus_k_only_on_topics_with_evidence_and_not_hidden(receiver, smm, tree):  # noqa: F811
+def test_plus_k_only_on_topics_with_evidence_and_not_hidden(receiver, smm, tree):
     giver = OptedInMemberFactory()
     with pytest.raises(PlusKRefused, match="evidence"):
         give(giver, receiver, tree["cuba"])  # one lucky post: no evidence
@@ -71,7 +71,7 @@ def test_plus_k_only_on_topics_with_evidence_and_not_hidden(receiver, smm, tree)
     assert not PlusK.objects.exists()
 
 
-def test_plus_k_at_most_five_in_24_hours(receiver, tree):  # noqa: F811
+def test_plus_k_at_most_five_in_24_hours(receiver, tree):
     giver = OptedInMemberFactory()
     others = []
     for _ in range(PLUS_K_PER_DAY):
@@ -103,7 +103,7 @@ def test_plus_k_at_most_five_in_24_hours(receiver, tree):  # noqa: F811
     assert PlusK.objects.filter(giver=giver).count() == PLUS_K_PER_DAY + 1
 
 
-def test_plus_k_same_person_and_topic_once_in_seven_days(receiver, smm, tree):  # noqa: F811
+def test_plus_k_same_person_and_topic_once_in_seven_days(receiver, smm, tree):
     giver = OptedInMemberFactory()
     give(giver, receiver, smm)
     with pytest.raises(PlusKLimit, match="again from"):
@@ -127,7 +127,7 @@ def test_plus_k_counts_as_evidence_but_never_moves_a_score(receiver, smm):
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_plus_k_limit_holds_under_concurrency(tree):  # noqa: F811
+def test_plus_k_limit_holds_under_concurrency(tree):
     """Eight requests at once from one giver to eight public members: exactly five pass."""
     from scoring.models import ScoreRun
 

@@ -10,7 +10,7 @@ from scoring.services.runs import score_run_execute, score_run_start
 from scoring.services.topics import content_topics_refresh
 from scoring.services.topics_members import topic_dispute_create
 from tests.factories import UserFactory
-from tests.scoring.test_topics import AS_OF, author, tree  # noqa: F401 (fixtures)
+from tests.scoring.topic_world import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def staff_client(client):
     return client
 
 
-def test_admin_edits_topic_terms_one_per_line_and_posts_rematch(staff_client, author, tree):  # noqa: F811
+def test_admin_edits_topic_terms_one_per_line_and_posts_rematch(staff_client, author, tree):
     content_topics_refresh()
     cuba = tree["cuba"]
     url = reverse("admin:scoring_topic_change", args=[cuba.pk])
@@ -48,7 +48,7 @@ def test_admin_edits_topic_terms_one_per_line_and_posts_rematch(staff_client, au
     assert content_topics_refresh() == 4  # the tree changed: every post is matched again
 
 
-def test_admin_refuses_a_hashtag_of_another_topic_and_a_fourth_level(staff_client, tree):  # noqa: F811
+def test_admin_refuses_a_hashtag_of_another_topic_and_a_fourth_level(staff_client, tree):
     url = reverse("admin:scoring_topic_add")
     form = {"name": "Rum", "slug": "rum", "parent": "", "hashtags": "cuba", "keywords": ""}
     page = staff_client.post(url, form).content.decode()
@@ -65,7 +65,7 @@ def test_admin_dispute_queue_shows_evidence_and_upholding_hides(
     author,
     tree,
     mailoutbox,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     score_run_execute(run_id=score_run_start(as_of=AS_OF).pk)
     dispute = topic_dispute_create(
@@ -85,7 +85,7 @@ def test_admin_dispute_queue_shows_evidence_and_upholding_hides(
     assert mailoutbox and "Sorry!" in mailoutbox[-1].body
 
 
-def test_admin_plus_k_and_topic_scores_are_read_only(staff_client, author):  # noqa: F811
+def test_admin_plus_k_and_topic_scores_are_read_only(staff_client, author):
     score_run_execute(run_id=score_run_start(as_of=AS_OF).pk)
     assert staff_client.get(reverse("admin:scoring_plusk_changelist")).status_code == 200
     scores = staff_client.get(reverse("admin:scoring_membertopicscore_changelist"))

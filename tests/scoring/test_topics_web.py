@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from scoring.models import PlusK, TopicDispute, TopicHide, Visibility
 from scoring.services.runs import score_run_execute, score_run_start
 from tests.factories import OptedInMemberFactory
-from tests.scoring.test_topics import AS_OF, author, tree  # noqa: F401 (fixtures)
+from tests.scoring.topic_world import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _calibrate_on_small_runs(settings):
 
 
 @pytest.fixture
-def scored(author):  # noqa: F811
+def scored(author):
     score_run_execute(run_id=score_run_start(as_of=AS_OF).pk)
     return author
 
@@ -46,7 +46,7 @@ def test_dashboard_lists_topics_with_evidence_and_their_match(
     assert "at least 3 different" in page
 
 
-def test_dashboard_hide_and_restore_buttons(client, scored, tree):  # noqa: F811
+def test_dashboard_hide_and_restore_buttons(client, scored, tree):
     client.force_login(scored.user)
     response = client.post(reverse("topic_hide", args=["marketing"]))
     assert response.status_code == 302 and response.url.endswith("#topics")
@@ -96,7 +96,7 @@ def test_api_my_topics_hide_restore_dispute(api, scored):
     assert api.get(reverse("api_my_disputes")).json()["results"][0]["topic"] == "marketing"
 
 
-def test_api_topic_tree_is_public(client, tree):  # noqa: F811
+def test_api_topic_tree_is_public(client, tree):
     rows = APIClient().get(reverse("api_topics")).json()
     by_slug = {r["slug"]: r for r in rows}
     assert by_slug["social-media-marketing"]["parent"] == "marketing"

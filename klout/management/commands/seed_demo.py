@@ -29,6 +29,9 @@ DEMO_USERS = (
 )
 
 
+DEMO_PERSONA = "ana"  # a persona of the topic evaluation with several topics
+
+
 class Command(BaseCommand):
     help = "Create demo users and a demo data set (Higgs log when present, else synthetic)."
 
@@ -66,6 +69,7 @@ class Command(BaseCommand):
         account = demo.demo_member_take_account(member=member)
         if account is not None:
             self.stdout.write(f"member@example.com holds the demo account {account}.")
+        self._topics(member)
         if latest_run() is None:
             run = score_run()
             self.stdout.write(
@@ -91,6 +95,17 @@ class Command(BaseCommand):
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
         return user
+
+    def _topics(self, member) -> None:
+        loaded = demo.demo_topics_load()
+        if loaded is not None:
+            self.stdout.write(f"Topic tree loaded: {loaded.created} topics.")
+        personas = demo.demo_personas_import()
+        persona = demo.demo_member_take_persona(member=member, persona=DEMO_PERSONA)
+        self.stdout.write(
+            f"{personas} demo personas with topics (public profiles)"
+            + (f"; member@example.com also holds {persona}." if persona else ".")
+        )
 
     def _data(self, higgs, spec: SyntheticSpec) -> None:
         if demo.demo_data_present():

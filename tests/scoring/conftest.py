@@ -1,0 +1,3 @@
+"""Fixtures of the scoring tests."""
+
+from tests.scoring.topic_world import author, tree  # noqa: F401 (fixtures for every module)
