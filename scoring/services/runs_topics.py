@@ -10,7 +10,6 @@ import numpy as np
 from django.conf import settings
 
 from scoring.engine import calibration
-from scoring.engine.matching import with_ancestors
 from scoring.engine.topics import TopicInput, TopicResult
 from scoring.models import (
     AlgorithmVersion,
@@ -21,6 +20,7 @@ from scoring.models import (
     ScoreRun,
     Topic,
 )
+from scoring.models.topics import MAX_TOPIC_DEPTH
 
 EVIDENCE_POSTS = 5  # posts kept per member and topic as the shown evidence
 
@@ -43,29 +43,30 @@ def _lookup(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _post_topic_pairs(post_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(post index, topic index) pairs for the posts, ancestors included; and topic pks."""
-    topics = list(Topic.objects.filter(is_active=True).values_list("pk", "parent_id"))
-    parent = dict(topics)
-    topic_ids = np.array(sorted(parent), dtype=np.int64)
-    lineage = {t: with_ancestors([t], parent) for t in parent}
-    pairs: set[tuple[int, int]] = set()
-    wanted = set(post_ids.tolist())
+    """(post index, topic index) pairs for the posts, ancestors included (an inactive
+    ancestor is left out); and the topic pks, by index."""
+    parent_pk = dict(Topic.objects.filter(is_active=True).values_list("pk", "parent_id"))
+    topic_ids = np.array(sorted(parent_pk), dtype=np.int64)
+    index_of = {pk: i for i, pk in enumerate(topic_ids.tolist())}
+    # the parent's index of each topic, -1 for a root or an inactive parent
+    parent = np.array([index_of.get(parent_pk[pk], -1) for pk in topic_ids.tolist()], np.int64)
     matches = ContentTopic.objects.filter(topic__is_active=True).values_list(
         "content_id", "topic_id"
     )
-    for content, topic in matches.iterator(chunk_size=20_000):
-        if content in wanted:
-            for t in lineage[topic]:
-                if t in parent:  # an inactive ancestor stays out
-                    pairs.add((content, t))
-    ordered = sorted(pairs)
-    content = np.fromiter((c for c, _ in ordered), np.int64, len(ordered))
-    topic = np.fromiter((t for _, t in ordered), np.int64, len(ordered))
-    return (
-        np.searchsorted(post_ids, content),
-        np.searchsorted(topic_ids, topic),
-        topic_ids,
-    )
+    pairs = np.array(list(matches.iterator(chunk_size=50_000)), dtype=np.int64).reshape(-1, 2)
+    post, on_post = _lookup(post_ids, pairs[:, 0])
+    topic, active = _lookup(topic_ids, pairs[:, 1])
+    keep = on_post & active
+    post, topic = post[keep], topic[keep]
+    n = max(len(topic_ids), 1)
+    keys = [post * n + topic]
+    for _ in range(MAX_TOPIC_DEPTH - 1):
+        topic = parent[topic]
+        has = topic >= 0
+        post, topic = post[has], topic[has]
+        keys.append(post * n + topic)
+    unique = np.unique(np.concatenate(keys))
+    return unique // n, unique % n, topic_ids
 
 
 def load_run_topics(*, data, as_of: datetime, window_days: float, stored_by: datetime) -> RunTopics:
