@@ -45,3 +45,28 @@ class BrandMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.brand} ({self.role})"
+
+
+ROLE_RANK = {BrandRole.VIEWER: 1, BrandRole.MANAGER: 2, BrandRole.OWNER: 3}
+
+
+class BrandInvitation(models.Model):
+    """An owner invited someone by e-mail to the brand's staff, with a role. Accepted by
+    the invited person signed in with that (verified) e-mail address."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=BrandRole.choices, default=BrandRole.VIEWER)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.brand} as {self.role}"
