@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "klout.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "end-due-campaigns": {
+        "task": "campaigns.tasks.campaigns_end_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

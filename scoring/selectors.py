@@ -8,7 +8,18 @@ from django.db.models import Count, Max, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from scoring.models import Action, ActionKind, Content, ImportBatch, Member, NetworkAccount
-from scoring.selectors_topics import member_topics_export_section
+from scoring.selectors_scores import latest_run
+from scoring.selectors_targeting import (
+    SCORE_BANDS,
+    VISIBLE_TO_BRANDS,
+    MemberFacts,
+    Targeting,
+    member_targeting_facts,
+    score_band_counts,
+    targeted_scores,
+    topic_engaged_members,
+)
+from scoring.selectors_topics import member_topics_export_section, topic_by_slug, topic_tree
 
 
 def member_network_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
@@ -157,3 +168,19 @@ def member_twitter_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
 
 def user_api_token(*, user) -> Token | None:
     return Token.objects.filter(user=user).first()
+
+
+# Re-exported for the other apps (their only door into scoring's reads).
+__all__ = [
+    "SCORE_BANDS",
+    "VISIBLE_TO_BRANDS",
+    "MemberFacts",
+    "Targeting",
+    "latest_run",
+    "member_targeting_facts",
+    "score_band_counts",
+    "targeted_scores",
+    "topic_by_slug",
+    "topic_engaged_members",
+    "topic_tree",
+]

@@ -1,0 +1,182 @@
+"""The eligibility engine: one set of rules for every page, API call and claim.
+
+``eligibility_decide`` explains one member's decision in numbers; ``eligible_scores`` is the
+same rules as one database query for whole sets (counts, pages, previews). A property test
+checks that the two always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from campaigns.models import Campaign, TopicMode
+from scoring import selectors as scoring
+from scoring.models import Member, MemberScore, Topic
+
+NEAR_MISS_POINTS = 10  # "narrowly missed": every failed rule is a score short by this much
+
+
+@dataclass
+class Reason:
+    rule: str  # visibility, opted_in, score, topic, topics, networks
+    passed: bool
+    text: str
+    needed: int | None = None
+    actual: int | None = None
+
+    @property
+    def shortfall(self) -> int | None:
+        if self.passed or self.needed is None:
+            return None
+        return self.needed - (self.actual or 0)
+
+
+@dataclass
+class Decision:
+    eligible: bool
+    reasons: list[Reason]
+    facts: dict = field(default_factory=dict)
+    decided_at: str = ""
+
+    @property
+    def failed(self) -> list[Reason]:
+        return [r for r in self.reasons if not r.passed]
+
+    @property
+    def is_near_miss(self) -> bool:
+        """Not eligible only because of scores, each short by at most NEAR_MISS_POINTS."""
+        failed = self.failed
+        return bool(failed) and all(
+            r.shortfall is not None and 0 < r.shortfall <= NEAR_MISS_POINTS for r in failed
+        )
+
+    def as_dict(self) -> dict:
+        """What a claim stores: the decision, its reasons and the numbers it was made of."""
+        return {
+            "eligible": self.eligible,
+            "reasons": [asdict(r) for r in self.reasons],
+            "facts": self.facts,
+            "decided_at": self.decided_at,
+        }
+
+
+def campaign_targeting(campaign: Campaign) -> scoring.Targeting:
+    return scoring.Targeting(
+        min_score=campaign.min_score,
+        max_score=campaign.max_score,
+        topics=tuple(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk")),
+        topic_mode=campaign.topic_mode,
+        networks=tuple(campaign.networks),
+    )
+
+
+def eligible_scores(*, campaign: Campaign) -> QuerySet[MemberScore]:
+    """The latest scores of every eligible member: a query, never a loop."""
+    return scoring.targeted_scores(targeting=campaign_targeting(campaign))
+
+
+def _topic_reasons(campaign, facts, names: dict[int, str]) -> list[Reason]:
+    wanted = list(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk"))
+    if not wanted:
+        return []
+    parts = []
+    for topic_id, minimum in wanted:
+        actual = facts.topic_scores.get(topic_id)
+        name = names[topic_id]
+        if topic_id in facts.hidden_topics:
+            text = f"{name}: you hid this topic"
+        elif actual is None:
+            text = f"needs {name} topic score {minimum}, you have no evidence for {name}"
+        else:
+            text = f"needs {name} topic score {minimum}, yours is {actual}"
+        passed = actual is not None and actual >= minimum
+        parts.append(Reason("topic", passed, text, needed=minimum, actual=actual or 0))
+    if len(parts) == 1 or campaign.topic_mode == TopicMode.ALL:
+        return parts
+    # any of: one passing topic is enough; otherwise say how close the nearest one is
+    if any(p.passed for p in parts):
+        ok = next(p for p in parts if p.passed)
+        return [Reason("topics", True, f"one of the topics is enough: {ok.text}")]
+    nearest = min(parts, key=lambda p: p.shortfall or 0)
+    text = "needs one of the topics: " + "; ".join(p.text for p in parts)
+    return [Reason("topics", False, text, needed=nearest.needed, actual=nearest.actual)]
+
+
+def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
+    """Eligible or not, with every rule's outcome in numbers."""
+    topic_ids = list(campaign.topics.values_list("topic_id", flat=True))
+    facts = scoring.member_targeting_facts(member=member, topic_ids=topic_ids)
+    names = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name"))
+    reasons = [
+        Reason(
+            "visibility",
+            facts.visibility in scoring.VISIBLE_TO_BRANDS,
+            "your score is visible to brands"
+            if facts.visibility in scoring.VISIBLE_TO_BRANDS
+            else "your score is private: only members who let brands see it are eligible",
+        ),
+        Reason(
+            "opted_in",
+            facts.opted_in and facts.score is not None,
+            "you have a score"
+            if facts.opted_in and facts.score is not None
+            else "you have no score yet (opt in, connect a network, wait for the next run)",
+        ),
+    ]
+    if facts.score is not None:
+        lo, hi = campaign.min_score, campaign.max_score
+        in_range = lo <= facts.score <= hi
+        needed = lo if facts.score < lo else None
+        reasons.append(
+            Reason(
+                "score",
+                in_range,
+                f"needs an overall score of {lo}-{hi}, yours is {facts.score}",
+                needed=needed,
+                actual=facts.score if needed else None,
+            )
+        )
+    reasons += _topic_reasons(campaign, facts, names)
+    if campaign.networks:
+        have = sorted(set(facts.networks) & set(campaign.networks))
+        reasons.append(
+            Reason(
+                "networks",
+                bool(have),
+                f"needs an account on {' or '.join(campaign.networks)}; "
+                f"you have {', '.join(facts.networks) or 'none'}",
+            )
+        )
+    return Decision(
+        eligible=all(r.passed for r in reasons),
+        reasons=reasons,
+        facts={
+            "run": facts.run_id,
+            "algorithm_version": facts.version,
+            "score": facts.score,
+            "topic_scores": {names[t]: s for t, s in facts.topic_scores.items()},
+            "hidden_topics": [names[t] for t in facts.hidden_topics],
+            "networks": facts.networks,
+            "visibility": facts.visibility,
+            "targeting": {
+                "score": [campaign.min_score, campaign.max_score],
+                "topics": {
+                    names[t]: m
+                    for t, m in campaign.topics.values_list("topic_id", "min_topic_score")
+                },
+                "topic_mode": campaign.topic_mode,
+                "networks": list(campaign.networks),
+            },
+        },
+        decided_at=timezone.now().isoformat(),
+    )
+
+
+def eligibility_preview(*, targeting: scoring.Targeting) -> dict:
+    """The live preview while a brand edits targeting: eligible count and score bands."""
+    scores = scoring.targeted_scores(targeting=targeting)
+    bands = scoring.score_band_counts(scores)
+    return {"eligible": sum(b["members"] for b in bands), "bands": bands}
