@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from campaigns import views as campaign_views
+from campaigns import views_stripe
 from klout import api_account, views
 from scoring import api as scoring_api
 from scoring import api_topics, views_imports, views_topics
@@ -87,6 +88,7 @@ urlpatterns = [
         name="plus_k_give",
     ),
     path("brand/", campaign_views.brand_dashboard, name="brand_dashboard"),
+    path("stripe/webhook/", views_stripe.stripe_webhook, name="stripe_webhook"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
