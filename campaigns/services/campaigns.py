@@ -77,13 +77,13 @@ def _check_targeting(data: dict) -> None:
 
 
 def _check_money_and_dates(data: dict) -> None:
-    starts, ends = data.get("starts_at"), data.get("ends_at")
-    if starts is not None and ends is not None and ends <= starts:
-        raise CampaignInvalid("The campaign must end after it starts.", field="ends_at")
     for name in ("starts_at", "ends_at"):
         value = data.get(name)
         if value is not None and (not isinstance(value, datetime) or timezone.is_naive(value)):
             raise CampaignInvalid("A date with a time zone is needed.", field=name)
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        raise CampaignInvalid("The campaign must end after it starts.", field="ends_at")
     budget = data.get("budget_cents")
     if budget is not None and (not isinstance(budget, int) or budget <= 0):
         raise CampaignInvalid(
@@ -201,8 +201,12 @@ def campaign_mark_funded(*, campaign: Campaign, actor=None, note: str = "") -> C
 def campaign_submit(*, campaign: Campaign, user) -> Campaign:
     """Send a funded (or rejected and edited) campaign to site staff for review."""
     brand_role_require(user=user, brand=campaign.brand, role=BrandRole.MANAGER)
+    campaign = Campaign.objects.get(pk=campaign.pk)
     if campaign.funded_at is None:
-        raise InvalidTransition("Fund the campaign before submitting it for review.")
+        raise InvalidTransition(
+            f"Cannot submit a campaign that is {campaign.get_status_display().lower()} and "
+            "not funded: fund it first."
+        )
     return _transition(
         campaign, "submit", actor=user, submitted_at=timezone.now(), rejection_reason=""
     )
