@@ -29,9 +29,9 @@ class Reason:
 
     @property
     def shortfall(self) -> int | None:
-        if self.passed or self.needed is None:
-            return None
-        return self.needed - (self.actual or 0)
+        if self.passed or self.needed is None or self.actual is None:
+            return None  # passed, or no number to be short of (no evidence at all)
+        return self.needed - self.actual
 
 
 @dataclass
@@ -93,14 +93,14 @@ def _topic_reasons(campaign, facts, names: dict[int, str]) -> list[Reason]:
         else:
             text = f"needs {name} topic score {minimum}, yours is {actual}"
         passed = actual is not None and actual >= minimum
-        parts.append(Reason("topic", passed, text, needed=minimum, actual=actual or 0))
+        parts.append(Reason("topic", passed, text, needed=minimum, actual=actual))
     if len(parts) == 1 or campaign.topic_mode == TopicMode.ALL:
         return parts
     # any of: one passing topic is enough; otherwise say how close the nearest one is
     if any(p.passed for p in parts):
         ok = next(p for p in parts if p.passed)
         return [Reason("topics", True, f"one of the topics is enough: {ok.text}")]
-    nearest = min(parts, key=lambda p: p.shortfall or 0)
+    nearest = min(parts, key=lambda p: float("inf") if p.shortfall is None else p.shortfall)
     text = "needs one of the topics: " + "; ".join(p.text for p in parts)
     return [Reason("topics", False, text, needed=nearest.needed, actual=nearest.actual)]
 
