@@ -2,15 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from campaigns.models import BrandMembership
+from campaigns.eligibility import Decision, eligibility_decide, eligible_scores
+from campaigns.models import Brand, BrandMembership, Campaign, CampaignStatus
 
 
 def user_brand_memberships(*, user) -> QuerySet[BrandMembership]:
     if not user.is_authenticated:
         return BrandMembership.objects.none()
     return BrandMembership.objects.filter(user=user).select_related("brand").order_by("brand__name")
+
+
+def campaign_for_staff(*, user, campaign_id: int) -> Campaign | None:
+    """A campaign of one of the user's brands (any role), or None."""
+    return (
+        Campaign.objects.filter(pk=campaign_id, brand__memberships__user=user)
+        .select_related("brand")
+        .first()
+    )
+
+
+def brand_campaign_rows(*, brand: Brand) -> list[dict]:
+    rows = []
+    for campaign in brand.campaigns.order_by("-created_at"):
+        rows.append(
+            {
+                "campaign": campaign,
+                "eligible": eligible_scores(campaign=campaign).count(),
+                "claims": 0,  # perks and claims come with the perks app
+            }
+        )
+    return rows
+
+
+@dataclass
+class Offer:
+    campaign: Campaign
+    decision: Decision
+
+
+def member_campaign_offers(*, member) -> dict[str, list[Offer]]:
+    """Live campaigns the member is eligible for, and the ones they narrowly miss (with
+    why); the others are not listed."""
+    eligible, near = [], []
+    live = Campaign.objects.filter(status=CampaignStatus.LIVE).select_related("brand")
+    for campaign in live.order_by("ends_at"):
+        decision = eligibility_decide(campaign=campaign, member=member)
+        if decision.eligible:
+            eligible.append(Offer(campaign, decision))
+        elif decision.is_near_miss:
+            near.append(Offer(campaign, decision))
+    return {"eligible": eligible, "near": near}
 
 
 def member_export_section(*, user) -> dict:

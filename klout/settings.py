@@ -291,6 +291,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Klout Fair <no-reply@localhost>")
+# The site's public address, for links in e-mails (invitations) and Stripe's return URLs.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mail leaves through a Celery task, so a slow SMTP server never holds up a request.
 EMAIL_VIA_CELERY = env_bool("EMAIL_VIA_CELERY", True)

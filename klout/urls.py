@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from campaigns import views as campaign_views
 from campaigns import views_stripe
+from campaigns.brand_admin import brand_admin_site
 from klout import api_account, views
 from scoring import api as scoring_api
 from scoring import api_topics, views_imports, views_topics
@@ -89,8 +90,20 @@ urlpatterns = [
     ),
     path("brand/", campaign_views.brand_dashboard, name="brand_dashboard"),
     path("stripe/webhook/", views_stripe.stripe_webhook, name="stripe_webhook"),
+    path(
+        "brand/campaigns/<int:campaign_id>/checkout/",
+        campaign_views.campaign_checkout,
+        name="campaign_checkout",
+    ),
+    path(
+        "brand/invitations/<str:token>/",
+        campaign_views.brand_invitation,
+        name="brand_invitation",
+    ),
+    path("campaigns/", campaign_views.member_campaigns, name="member_campaigns"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("brand-admin/", brand_admin_site.urls),
     path("api/v1/", include(api_v1)),
 ]
 

@@ -94,6 +94,12 @@ def _check_money_and_dates(data: dict) -> None:
         raise CampaignInvalid("The currency is an ISO 4217 code, like USD.", field="currency")
 
 
+def campaign_fields_check(fields: dict) -> None:
+    """The checks of campaign fields, for forms to show before anything is saved."""
+    _check_money_and_dates(fields)
+    _check_targeting(fields)
+
+
 def _set_topics(campaign: Campaign, topics: list[tuple[Topic, int]]) -> None:
     if len(topics) > MAX_CAMPAIGN_TOPICS:
         raise CampaignInvalid(f"At most {MAX_CAMPAIGN_TOPICS} topics.", field="topics")
