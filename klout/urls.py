@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from campaigns import api as campaigns_api
 from campaigns import views as campaign_views
 from campaigns import views_stripe
 from campaigns.brand_admin import brand_admin_site
@@ -50,6 +51,44 @@ api_v1 = [
         api_topics.PlusKGiveView.as_view(),
         name="api_plus_k_give",
     ),
+    path("brands/", campaigns_api.BrandListView.as_view(), name="api_brands"),
+    path(
+        "brands/<slug:slug>/campaigns/",
+        campaigns_api.BrandCampaignsView.as_view(),
+        name="api_brand_campaigns",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/",
+        campaigns_api.CampaignDetailView.as_view(),
+        name="api_campaign",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/transitions/<slug:action>/",
+        campaigns_api.CampaignTransitionView.as_view(),
+        name="api_campaign_transition",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/checkout/",
+        campaigns_api.CampaignCheckoutView.as_view(),
+        name="api_campaign_checkout",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/eligible/",
+        campaigns_api.CampaignEligibleView.as_view(),
+        name="api_campaign_eligible",
+    ),
+    path(
+        "campaigns/preview/",
+        campaigns_api.TargetingPreviewView.as_view(),
+        name="api_targeting_preview",
+    ),
+    path("me/campaigns/", campaigns_api.MyCampaignsView.as_view(), name="api_my_campaigns"),
+    path(
+        "me/campaigns/<int:campaign_id>/decision/",
+        campaigns_api.MyDecisionView.as_view(),
+        name="api_my_decision",
+    ),
+    path("staff/eligibility/", campaigns_api.StaffAuditView.as_view(), name="api_staff_audit"),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]

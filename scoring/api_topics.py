@@ -59,7 +59,7 @@ class EvidenceOutput(serializers.Serializer):
     people = serializers.IntegerField()
     actions = serializers.IntegerField()
     matched = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
-    via = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    via = serializers.CharField(source="via.slug", allow_null=True, default=None)
 
 
 class MemberTopicOutput(serializers.Serializer):
