@@ -1,6 +1,30 @@
-from django.contrib import admin
+"""Site-staff admin for brands and campaigns: the review queue (approve or reject with a
+reason; the brand is told by e-mail), invoice funding, the eligibility audit, and the money
+records (payments, refunds, Stripe events: read-only, for audit)."""
 
-from campaigns.models import Brand, BrandMembership
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+from django.urls import path
+
+from campaigns.eligibility import eligibility_decide
+from campaigns.models import (
+    Brand,
+    BrandMembership,
+    Campaign,
+    CampaignEvent,
+    CampaignStatus,
+    CampaignTopic,
+    Payment,
+    Refund,
+    StripeEvent,
+)
+from campaigns.services.campaigns import campaign_approve, campaign_reject
+from campaigns.services.funding import campaign_fund_by_invoice
+from klout.errors import DomainError
+from scoring.models import Member
 
 
 class BrandMembershipInline(admin.TabularInline):
@@ -15,3 +39,192 @@ class BrandAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [BrandMembershipInline]
+
+
+class CampaignTopicInline(admin.TabularInline):
+    model = CampaignTopic
+    extra = 0
+    readonly_fields = ["topic", "min_topic_score"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CampaignEventInline(admin.TabularInline):
+    model = CampaignEvent
+    extra = 0
+    readonly_fields = ["occurred_at", "from_status", "to_status", "actor", "note"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReviewForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "No decision yet"),
+            ("approve", "Approve: the campaign goes live"),
+            ("reject", "Reject: the brand is told why"),
+        ],
+    )
+    review_text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The reason for a rejection (required), or a note with an approval.",
+    )
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("review_text", "").strip():
+            self.add_error("review_text", "Say why the campaign is rejected.")
+        return data
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """The review queue: filter by "In review", oldest submission first."""
+
+    form = ReviewForm
+    list_display = ["name", "brand", "status", "submitted_at", "budget", "starts_at"]
+    list_filter = ["status", "brand"]
+    search_fields = ["name", "brand__name"]
+    ordering = ["status", "submitted_at"]
+    inlines = [CampaignTopicInline, CampaignEventInline]
+    actions = ["fund_by_invoice"]
+    readonly_fields = [
+        "brand",
+        "name",
+        "description",
+        "status",
+        "starts_at",
+        "ends_at",
+        "budget",
+        "min_score",
+        "max_score",
+        "topic_mode",
+        "networks",
+        "inclusion_share_percent",
+        "rejection_reason",
+        "review_note",
+        "reviewed_by",
+        "funded_at",
+        "submitted_at",
+        "spent_cents",
+        "refunded_cents",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Budget")
+    def budget(self, obj):
+        return f"{obj.budget_cents / 100:,.2f} {obj.currency}"
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.status == CampaignStatus.IN_REVIEW:
+            fields += ["decision", "review_text"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        text = form.cleaned_data.get("review_text", "")
+        try:
+            if decision == "approve":
+                campaign_approve(campaign=obj, staff_user=request.user, note=text)
+            elif decision == "reject":
+                campaign_reject(campaign=obj, staff_user=request.user, reason=text)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    @admin.action(description="Mark funded by invoice")
+    def fund_by_invoice(self, request, queryset):
+        for campaign in queryset:
+            try:
+                campaign_fund_by_invoice(campaign=campaign, staff_user=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{campaign.name}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{campaign.name}: funded by invoice.")
+
+    def get_urls(self):
+        audit = self.admin_site.admin_view(self.audit_view)
+        return [path("audit/", audit, name="campaigns_campaign_audit"), *super().get_urls()]
+
+    def audit_view(self, request):
+        """Pick a member and a campaign: the decision and its reasons as of now."""
+        form = AuditForm(request.GET or None)
+        decision = None
+        if form.is_valid():
+            decision = eligibility_decide(
+                campaign=form.cleaned_data["campaign"], member=form.cleaned_data["member"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Eligibility audit",
+            "form": form,
+            "decision": decision,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/campaigns/audit.html", context)
+
+
+class AuditForm(forms.Form):
+    member = forms.CharField(help_text="The member's e-mail address or public id.")
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.select_related("brand"))
+
+    def clean_member(self):
+        value = self.cleaned_data["member"].strip()
+        member = Member.objects.filter(user__email__iexact=value).first()
+        if member is None:
+            try:
+                member = Member.objects.filter(public_id=value).first()
+            except Exception:  # noqa: BLE001 - not a UUID either
+                member = None
+        if member is None:
+            raise forms.ValidationError(f"No member with the e-mail or public id {value!r}.")
+        return member
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly):
+    list_display = [
+        "campaign",
+        "provider",
+        "status",
+        "amount_cents",
+        "currency",
+        "refunded_cents",
+        "created_at",
+    ]
+    list_filter = ["provider", "status"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ["payment", "amount_cents", "status", "stripe_refund_id", "created_at"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnly):
+    list_display = ["event_id", "type", "status", "received_at", "processed_at", "error"]
+    list_filter = ["status", "type"]
+    search_fields = ["event_id"]

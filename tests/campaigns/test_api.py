@@ -148,3 +148,38 @@ def test_member_campaigns_page_lists_eligible_and_near(client, world, site_staff
     client.force_login(member.user)
     page = client.get(reverse("member_campaigns")).content.decode()
     assert "You narrowly miss" in page and "needs an overall score of 30-100, yours is 25" in page
+
+
+def test_site_admin_review_queue_and_audit(
+    client, world, site_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    site_staff.is_superuser = True
+    site_staff.save()
+    campaign = make_campaign(world["a"], "Queued")
+    campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff)
+    campaign_submit(campaign=campaign, user=world["a_manager"])
+    client.force_login(site_staff)
+    queue = client.get(
+        reverse("admin:campaigns_campaign_changelist"), {"status__exact": "in_review"}
+    )
+    assert "Queued" in queue.content.decode()
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    inlines = {
+        f"{prefix}-{name}": 0
+        for prefix in ("topics", "events")
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
+    refused = client.post(url, {"decision": "reject", "review_text": "", **inlines})
+    assert "Say why" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"decision": "reject", "review_text": "Too vague.", **inlines})
+    campaign.refresh_from_db()
+    assert campaign.status == "rejected" and "Too vague." in mailoutbox[-1].body
+    member = scored(live_run(), 40)
+    audit = client.get(
+        reverse("admin:campaigns_campaign_audit"),
+        {"member": member.user.email, "campaign": campaign.pk},
+    ).content.decode()
+    assert (
+        "As of now: eligible" in audit and "needs an overall score of 1-100, yours is 40" in audit
+    )
