@@ -38,14 +38,16 @@ class Targeting:
     networks: tuple[str, ...] = ()
 
 
-def _topic_condition(topic_id: int, minimum: int, run: ScoreRun) -> Q:
-    has_score = Exists(
-        MemberTopicScore.objects.filter(
-            run=run, member=OuterRef("member_id"), topic_id=topic_id, score__gte=minimum
-        )
+def _with_evidence(run: ScoreRun, topics: list[tuple[int, int]]) -> QuerySet:
+    """Member ids with a shown (not hidden) topic score at least the minimum on any of
+    ``topics``: a subquery the database runs as a semi-join."""
+    wanted = Q()
+    for topic_id, minimum in topics:
+        wanted |= Q(topic_id=topic_id, score__gte=minimum)
+    hidden = TopicHide.objects.filter(member=OuterRef("member_id"), topic=OuterRef("topic_id"))
+    return (
+        MemberTopicScore.objects.filter(wanted, run=run).exclude(Exists(hidden)).values("member_id")
     )
-    hidden = Exists(TopicHide.objects.filter(member=OuterRef("member_id"), topic_id=topic_id))
-    return Q(has_score) & ~Q(hidden)
 
 
 def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> QuerySet[MemberScore]:
@@ -61,22 +63,14 @@ def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> Que
         member__opted_in_at__isnull=False,
         member__visibility__in=VISIBLE_TO_BRANDS,
     )
-    if targeting.topics:
-        conditions = [_topic_condition(t, m, run) for t, m in targeting.topics]
-        combined = conditions[0]
-        for condition in conditions[1:]:
-            combined = (
-                combined & condition if targeting.topic_mode == "all" else combined | condition
-            )
-        scores = scores.filter(combined)
+    if targeting.topics and targeting.topic_mode == "all":
+        for topic in targeting.topics:
+            scores = scores.filter(member_id__in=_with_evidence(run, [topic]))
+    elif targeting.topics:
+        scores = scores.filter(member_id__in=_with_evidence(run, list(targeting.topics)))
     if targeting.networks:
-        scores = scores.filter(
-            Exists(
-                NetworkAccount.objects.filter(
-                    member=OuterRef("member_id"), network__in=targeting.networks
-                )
-            )
-        )
+        accounts = NetworkAccount.objects.filter(network__in=targeting.networks)
+        scores = scores.filter(member_id__in=accounts.values("member_id"))
     return scores
 
 

@@ -109,7 +109,11 @@ class MemberScore(models.Model):
                 condition=Q(score__gte=1) & Q(score__lte=100), name="score_1_to_100"
             ),
         ]
-        indexes = [models.Index(fields=["member", "run"], name="score_member_run_idx")]
+        indexes = [
+            models.Index(fields=["member", "run"], name="score_member_run_idx"),
+            # Targeting: a run's scores in a range (campaign eligibility, previews).
+            models.Index(fields=["run", "score"], name="score_run_score_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member}: {self.score} ({self.run})"
