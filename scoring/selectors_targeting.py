@@ -15,17 +15,16 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, When
 
 from scoring.models import (
+    VISIBLE_TO_BRANDS,
     Member,
     MemberScore,
     MemberTopicScore,
     NetworkAccount,
     ScoreRun,
     TopicHide,
-    Visibility,
 )
 from scoring.selectors_scores import latest_run
 
-VISIBLE_TO_BRANDS = (Visibility.BRANDS, Visibility.PUBLIC)
 SCORE_BANDS = ((1, 20), (21, 40), (41, 60), (61, 80), (81, 100))
 
 
@@ -56,12 +55,14 @@ def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> Que
     run = run or latest_run()
     if run is None:
         return MemberScore.objects.none()
+    # Scores exist only for opted-in members (opting out deletes them, and each run checks
+    # again before it commits); visible_to_brands follows the member's visibility (see
+    # scoring.services.visibility). So no join with the members table is needed.
     scores = MemberScore.objects.filter(
         run=run,
+        visible_to_brands=True,
         score__gte=targeting.min_score,
         score__lte=targeting.max_score,
-        member__opted_in_at__isnull=False,
-        member__visibility__in=VISIBLE_TO_BRANDS,
     )
     if targeting.topics and targeting.topic_mode == "all":
         for topic in targeting.topics:

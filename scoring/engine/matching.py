@@ -1,8 +1,10 @@
 """Matching posts to topics, explainably. Pure Python: no Django, no I/O.
 
-A post is about a topic when it uses one of the topic's *strong* terms (its name, an alias,
-one of its hashtags, or a tag the network gave the post), or at least two *different* of
-the topic's keywords. Terms match whole words and whole phrases only, after the same
+A post is about a topic when it uses one of the topic's *strong* terms (an alias, one of its
+hashtags, or a tag the network gave the post), or at least two *different* of the topic's
+keywords. A topic's display name is not a term by itself: everyday names ("Running", "Tea",
+"Sales") would match "running late" or "a bake sale"; the curated aliases say which names
+are unambiguous. Terms match whole words and whole phrases only, after the same
 normalisation on both sides:
 
 - Unicode compatibility forms are unified (NFKC: full-width letters, ligatures), case is
@@ -28,7 +30,7 @@ WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 HASHTAG_RE = re.compile(r"(?<![\w#])#([^\W_][\w]*)", re.UNICODE)
 APOSTROPHES = str.maketrans("", "", "'’ʼ`´")
 
-STRONG = ("hashtag", "tag", "name")
+STRONG = ("hashtag", "tag", "alias")
 KEYWORDS_NEEDED = 2
 
 
@@ -70,10 +72,10 @@ def hashtag_key(tag: str, language: str = "en") -> str:
 
 @dataclass(frozen=True)
 class TopicTerms:
-    """What identifies one topic in text. ``names`` are the name and the aliases."""
+    """What identifies one topic in text."""
 
     topic: int
-    names: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
 
@@ -81,7 +83,7 @@ class TopicTerms:
 @dataclass(frozen=True)
 class Match:
     """A post is about ``topic`` because of ``terms``: (how, term) pairs, how being one of
-    ``hashtag``, ``tag``, ``name`` or ``keyword``, term as the topic lists it."""
+    ``hashtag``, ``tag``, ``alias`` or ``keyword``, term as the topic lists it."""
 
     topic: int
     terms: tuple[tuple[str, str], ...]
@@ -100,7 +102,7 @@ class Matcher:
                 key = hashtag_key(tag, language)
                 if key:
                     self._hashtags.setdefault(key, []).append((t.topic, tag))
-            for how, terms in (("name", t.names), ("keyword", t.keywords)):
+            for how, terms in (("alias", t.aliases), ("keyword", t.keywords)):
                 for term in terms:
                     phrase = words(term, language)
                     if phrase:
@@ -132,10 +134,10 @@ class Matcher:
 
 def _explained(terms: dict[tuple[str, str], None], language: str) -> tuple[tuple[str, str], ...]:
     """Each term once, strongest kind first: ``#Bourbon`` is explained as the hashtag, not
-    also as the name "Bourbon"; "Hot Tubs" and "hot tub" are the same words."""
+    also as the alias "bourbon"; "Hot Tubs" and "hot tub" are the same words."""
     seen: set[str] = set()
     out = []
-    order = {"hashtag": 0, "tag": 1, "name": 2, "keyword": 3}
+    order = {"hashtag": 0, "tag": 1, "alias": 2, "keyword": 3}
     for how, term in sorted(terms, key=lambda ht: (order[ht[0]], ht[1])):
         if how in ("hashtag", "tag"):
             key = hashtag_key(term, language)

@@ -2,6 +2,7 @@
 
 from scoring.models.actions import Action, ActionKind, Content, ImportBatch
 from scoring.models.members import (
+    VISIBLE_TO_BRANDS,
     AnonymousActor,
     ConsentEvent,
     Member,
@@ -20,6 +21,7 @@ from scoring.models.topics import (
 )
 
 __all__ = [
+    "VISIBLE_TO_BRANDS",
     "Action",
     "ActionKind",
     "AlgorithmVersion",

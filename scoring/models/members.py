@@ -27,6 +27,10 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Public: anyone can see my score"
 
 
+# The visibilities that let brands see a member's score (and so make them eligible).
+VISIBLE_TO_BRANDS = (Visibility.BRANDS, Visibility.PUBLIC)
+
+
 class Member(models.Model):
     """A person who signed up. Scored only while ``opted_in_at`` is set.
 

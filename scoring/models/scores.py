@@ -101,6 +101,11 @@ class MemberScore(models.Model):
     excluded = models.JSONField(
         default=dict, help_text="Per anti-gaming rule: actions affected and weight not counted."
     )
+    visible_to_brands = models.BooleanField(
+        default=False,
+        help_text="The member's visibility allows brands (kept in step with the member by "
+        "scoring.services.visibility), so targeting needs no join with members.",
+    )
 
     class Meta:
         constraints = [

@@ -37,6 +37,7 @@ from scoring.models import (
     Visibility,
 )
 from scoring.networks import KNOWN_NETWORKS, is_valid_slug
+from scoring.services.visibility import member_scores_visibility_set
 
 
 def member_for_user(*, user) -> Member:
@@ -92,7 +93,10 @@ def member_update(
     if display_name is not None:
         changes["display_name"] = " ".join(display_name.split())
     if changes:
-        Member.objects.filter(pk=member.pk).update(**changes)
+        with transaction.atomic():
+            Member.objects.filter(pk=member.pk).update(**changes)
+            if "visibility" in changes:
+                member_scores_visibility_set(member_id=member.pk, visibility=visibility)
         for name, value in changes.items():
             setattr(member, name, value)
     return member

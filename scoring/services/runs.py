@@ -24,6 +24,7 @@ from scoring.models import Action, AlgorithmVersion, Member, MemberScore, Member
 from scoring.services.runs_pg import load_actions_pg, write_scores_pg
 from scoring.services.runs_topics import load_run_topics, write_topic_scores
 from scoring.services.topics import content_topics_refresh
+from scoring.services.visibility import run_scores_visibility_set
 
 logger = logging.getLogger(__name__)
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
@@ -225,6 +226,7 @@ def _execute(run: ScoreRun) -> None:
         # computed keeps no score, of this run or any other.
         MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
         MemberTopicScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
+        run_scores_visibility_set(run=run)
         scored = MemberScore.objects.filter(run=run).count()
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,

@@ -167,13 +167,13 @@ def _active_terms() -> list[TopicTerms]:
     return [
         TopicTerms(
             topic=t["pk"],
-            names=(t["name"], *t["aliases"]),
+            aliases=tuple(t["aliases"]),
             hashtags=tuple(t["hashtags"]),
             keywords=tuple(t["keywords"]),
         )
         for t in Topic.objects.filter(is_active=True)
         .order_by("pk")
-        .values("pk", "name", "aliases", "hashtags", "keywords")
+        .values("pk", "aliases", "hashtags", "keywords")
     ]
 
 
@@ -182,7 +182,7 @@ def ontology_fingerprint(terms: list[TopicTerms]) -> str:
     site without topics never rematches its posts)."""
     if not terms:
         return ""
-    blob = json.dumps([[t.topic, t.names, t.hashtags, t.keywords] for t in terms])
+    blob = json.dumps([[t.topic, t.aliases, t.hashtags, t.keywords] for t in terms])
     return hashlib.blake2b(blob.encode("utf-8"), digest_size=16).hexdigest()
 
 

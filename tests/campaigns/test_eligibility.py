@@ -17,6 +17,7 @@ from campaigns.eligibility import (
 )
 from campaigns.models import CampaignTopic, TopicMode
 from scoring.models import (
+    VISIBLE_TO_BRANDS,
     AlgorithmVersion,
     MemberScore,
     MemberTopicScore,
@@ -42,7 +43,14 @@ def scored(run, score, topics=(), visibility=Visibility.BRANDS, networks=("twitt
     for network in networks:
         NetworkAccountFactory(member=member, network=network)
     MemberScore.objects.create(
-        run=run, member=member, score=score, true_reach=1, amplification=1, network_impact=1, raw=1
+        run=run,
+        member=member,
+        score=score,
+        true_reach=1,
+        amplification=1,
+        network_impact=1,
+        raw=1,
+        visible_to_brands=visibility in VISIBLE_TO_BRANDS,
     )
     for topic, topic_score in topics:
         MemberTopicScore.objects.create(
@@ -204,3 +212,21 @@ def test_query_and_decision_always_agree(campaign, topics, crowd, targeting):
     in_query = set(eligible_scores(campaign=campaign).values_list("member_id", flat=True))
     decided = {m.pk for m in members if eligibility_decide(campaign=campaign, member=m).eligible}
     assert in_query == decided
+
+
+def test_visibility_changes_and_runs_keep_the_score_flag_in_step(campaign):
+    from scoring.services import member_update
+    from scoring.services.runs import score_run
+
+    member = OptedInMemberFactory(visibility=Visibility.PRIVATE)
+    run = score_run()
+    assert MemberScore.objects.get(run=run, member=member).visible_to_brands is False
+    assert not eligible_scores(campaign=campaign).filter(member=member).exists()
+    member_update(member=member, visibility=Visibility.BRANDS)
+    assert MemberScore.objects.get(run=run, member=member).visible_to_brands is True
+    assert eligible_scores(campaign=campaign).filter(member=member).exists()
+    assert eligibility_decide(campaign=campaign, member=member).eligible
+    member_update(member=member, visibility=Visibility.PRIVATE)
+    assert not eligible_scores(campaign=campaign).filter(member=member).exists()
+    later = score_run()
+    assert MemberScore.objects.get(run=later, member=member).visible_to_brands is False

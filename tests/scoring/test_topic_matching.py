@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from scoring.engine.matching import Matcher, TopicTerms, fold_text, with_ancestors, words
 
-HOT_TUBS, CUBA, BOURBON, FOOTBALL, SMM, MARKETING = 1, 2, 3, 4, 5, 6
+HOT_TUBS, CUBA, BOURBON, FOOTBALL, SMM, MARKETING, RUNNING = 1, 2, 3, 4, 5, 6, 7
 TOPICS = [
-    TopicTerms(HOT_TUBS, names=("Hot Tubs", "hot tub", "jacuzzi"), hashtags=("hottub",)),
-    TopicTerms(CUBA, names=("Cuba",), hashtags=("cuba",), keywords=("havana", "malecon")),
+    TopicTerms(HOT_TUBS, aliases=("Hot Tubs", "hot tub", "jacuzzi"), hashtags=("hottub",)),
+    TopicTerms(RUNNING, aliases=("jogging",), keywords=("running", "marathon", "pace")),
+    TopicTerms(CUBA, aliases=("Cuba",), hashtags=("cuba",), keywords=("havana", "malecon")),
     TopicTerms(
         BOURBON,
-        names=("Bourbon",),
+        aliases=("Bourbon",),
         hashtags=("bourbon",),
         keywords=("mash bill", "rickhouse", "barrel proof", "kentucky straight"),
     ),
-    TopicTerms(FOOTBALL, names=("Football", "soccer", "fútbol"), hashtags=("football",)),
-    TopicTerms(SMM, names=("Social Media Marketing",), hashtags=("social_media_marketing",)),
-    TopicTerms(MARKETING, names=("Marketing",), keywords=("brand awareness", "funnel")),
+    TopicTerms(FOOTBALL, aliases=("Football", "soccer", "fútbol"), hashtags=("football",)),
+    TopicTerms(SMM, aliases=("Social Media Marketing",), hashtags=("social_media_marketing",)),
+    TopicTerms(MARKETING, aliases=("Marketing",), keywords=("brand awareness", "funnel")),
 ]
 MATCHER = Matcher(TOPICS)
 
@@ -28,7 +29,15 @@ def topics_of(text: str, tags=()) -> dict[int, tuple]:
 def test_match_hot_alone_is_not_hot_tubs():
     assert HOT_TUBS not in topics_of("Hot take: the hottest summer tub of ice cream")
     # "Hot Tubs" and "hot tub" are the same words: explained once
-    assert topics_of("Relaxing in our new hot tubs tonight")[HOT_TUBS] == (("name", "Hot Tubs"),)
+    assert topics_of("Relaxing in our new hot tubs tonight")[HOT_TUBS] == (("alias", "Hot Tubs"),)
+
+
+def test_match_everyday_words_are_keywords_not_names():
+    assert RUNNING not in topics_of("Running late again, sorry")
+    assert topics_of("Running my first marathon")[RUNNING] == (
+        ("keyword", "marathon"),
+        ("keyword", "running"),
+    )
 
 
 def test_match_whole_words_only():
@@ -38,7 +47,7 @@ def test_match_whole_words_only():
 
 
 def test_match_accents_case_and_compatibility_forms_fold():
-    assert topics_of("¡Qué partido de FÚTBOL!")[FOOTBALL] == (("name", "fútbol"),)
+    assert topics_of("¡Qué partido de FÚTBOL!")[FOOTBALL] == (("alias", "fútbol"),)
     assert FOOTBALL in topics_of("futbol esta noche")
     assert FOOTBALL in topics_of("ｓｏｃｃｅｒ practice")  # full-width letters
     assert fold_text("Straße Café") == "strasse cafe"

@@ -129,7 +129,7 @@ def test_member_topics_lists_evidence_posts_with_their_match(author, django_asse
     smm = by_slug["social-media-marketing"]
     assert [(p.people, p.actions) for p in smm.evidence] == [(2, 2), (2, 2)]
     texts = {p.content.text: p.matched for p in smm.evidence}
-    assert texts["Why SMM budgets grow"] == [("name", "smm")]
+    assert texts["Why SMM budgets grow"] == [("alias", "smm")]
     marketing = by_slug["marketing"]
     assert {p.via.slug for p in marketing.evidence} == {"social-media-marketing"}
 

@@ -79,7 +79,7 @@ def test_api_my_topics_hide_restore_dispute(api, scored):
     assert smm["people"] == 3 and smm["posts"] == 2 and smm["hidden"] is False
     assert {tuple(m) for e in smm["evidence"] for m in e["matched"]} == {
         ("hashtag", "socialmediamarketing"),
-        ("name", "smm"),
+        ("alias", "smm"),
     }
     assert api.post(reverse("api_topic_hide", args=["marketing"])).status_code == 204
     hidden = {r["topic"]["slug"]: r["hidden"] for r in api.get(reverse("api_my_topics")).json()}

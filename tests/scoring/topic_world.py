@@ -17,17 +17,24 @@ TREE = {
         {
             "slug": "marketing",
             "name": "Marketing",
+            "aliases": ["marketing"],
             "keywords": ["brand awareness", "funnel"],
             "children": [
                 {
                     "slug": "social-media-marketing",
                     "name": "Social Media Marketing",
-                    "aliases": ["smm"],
+                    "aliases": ["social media marketing", "smm"],
                     "hashtags": ["socialmediamarketing"],
                 }
             ],
         },
-        {"slug": "cuba", "name": "Cuba", "hashtags": ["cuba"], "keywords": ["havana"]},
+        {
+            "slug": "cuba",
+            "name": "Cuba",
+            "aliases": ["cuba"],
+            "hashtags": ["cuba"],
+            "keywords": ["havana"],
+        },
         {"slug": "bourbon", "name": "Bourbon", "keywords": ["mash bill", "rickhouse"]},
     ],
 }

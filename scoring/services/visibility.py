@@ -1,0 +1,43 @@
+"""Keeping ``MemberScore.visible_to_brands`` in step with each member's visibility.
+
+Campaign targeting filters scores by this copy of the member's choice, so that counting a
+million members needs no join with the members table. Two writers keep it true:
+
+- a member's visibility change updates all of that member's scores;
+- a score run sets it for all its scores as the last step of its transaction.
+
+On PostgreSQL they serialise on one advisory lock (changes take it shared, the run's last
+step exclusive): a change either commits before the run reads visibilities, or waits until
+the run has committed and then updates the run's rows too. SQLite serialises writes anyway.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from scoring.models import VISIBLE_TO_BRANDS, MemberScore, ScoreRun
+
+_LOCK_KEY = 7_123_001  # arbitrary, fixed: "score visibility"
+
+
+def _lock(shared: bool) -> None:
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [_LOCK_KEY])
+
+
+def member_scores_visibility_set(*, member_id: int, visibility: str) -> None:
+    """Inside the transaction that changes the member's visibility."""
+    _lock(shared=True)
+    MemberScore.objects.filter(member_id=member_id).update(
+        visible_to_brands=visibility in VISIBLE_TO_BRANDS
+    )
+
+
+def run_scores_visibility_set(*, run: ScoreRun) -> None:
+    """Inside the run's writing transaction, last."""
+    _lock(shared=False)
+    scores = MemberScore.objects.filter(run=run)
+    scores.filter(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=True)
+    scores.exclude(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=False)
