@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from campaigns.models import BrandMembership
-from scoring.models import Action, Member
+from scoring.models import Action, Member, MemberTopicScore, Topic
 
 pytestmark = pytest.mark.django_db
 SMALL = ["--synthetic", "--people", "300", "--members", "40", "--actions", "2000"]
@@ -31,8 +31,13 @@ def test_seed_demo_creates_three_users_brand_member_and_data():
     member = Member.objects.get(user__email="member@example.com")
     assert member.is_opted_in and member.visibility == "brands"
     assert Action.objects.filter(subject__member=member).exists()
-    assert Member.objects.filter(is_demo=True).count() == 39  # one account went to member@
+    # 40 synthetic demo members and 12 topic personas; one of each went to member@
+    assert Member.objects.filter(is_demo=True).count() == 39 + 11
     assert Action.objects.count() > 1900
+    assert Topic.objects.count() >= 250
+    assert MemberTopicScore.objects.filter(member=member).exists()  # the persona's topics
+    assert Member.objects.filter(is_demo=True, visibility="public").count() == 11
+    assert "demo personas with topics" in output
 
 
 def test_seed_demo_twice_changes_nothing():
