@@ -80,10 +80,12 @@ def populate(rng: np.random.Generator):
     copy_rows(
         MemberScore._meta.db_table,
         "run_id, member_id, score, true_reach, amplification, network_impact, raw, "
-        "actions_counted, excluded",
+        "actions_counted, excluded, visible_to_brands",
         (
-            (run.pk, int(m), int(s), 1.0, 1.0, 1.0, 1.0, 1, "{}")
-            for m, s in zip(member_ids.tolist(), scores.tolist(), strict=True)
+            (run.pk, int(m), int(s), 1.0, 1.0, 1.0, 1.0, 1, "{}", v != "private")
+            for m, s, v in zip(
+                member_ids.tolist(), scores.tolist(), visibility.tolist(), strict=True
+            )
         ),
     )
     topics = [Topic.objects.create(slug=f"topic-{i}", name=f"Topic {i}") for i in range(N_TOPICS)]

@@ -29,6 +29,8 @@ class Content(models.Model):
     topics_matched_with = models.CharField(
         max_length=32,
         blank=True,
+        default="",
+        db_default="",  # posts inserted by SQL (the PostgreSQL import path) get it too
         help_text="Fingerprint of the topic tree the post was last matched against.",
     )
 

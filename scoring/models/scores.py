@@ -103,6 +103,7 @@ class MemberScore(models.Model):
     )
     visible_to_brands = models.BooleanField(
         default=False,
+        db_default=False,  # rows written by COPY get it too
         help_text="The member's visibility allows brands (kept in step with the member by "
         "scoring.services.visibility), so targeting needs no join with members.",
     )

@@ -142,9 +142,9 @@ class PgStager:
         created = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {t['member']} (id, user_id, display_name, opted_in_at, visibility, "
-            "is_demo, created_at) SELECT member_id, NULL, "
-            "left('Demo ' || network || ' ' || subject_id, 80), now(), 'private', true, now() "
-            "FROM import_new_subjects"
+            "is_demo, created_at, public_id) SELECT member_id, NULL, "
+            "left('Demo ' || network || ' ' || subject_id, 80), now(), 'private', true, now(), "
+            "gen_random_uuid() FROM import_new_subjects"
         )
         cursor.execute(
             f"INSERT INTO {t['account']} (member_id, network, external_id, handle, source, "
