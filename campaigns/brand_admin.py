@@ -13,10 +13,11 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from campaigns.eligibility import eligibility_preview
 from campaigns.errors import CampaignInvalid
 from campaigns.models import (
     ROLE_RANK,
@@ -36,6 +37,7 @@ from campaigns.services.brands import (
     brand_membership_role_change,
 )
 from klout.errors import DomainError
+from scoring.selectors import Targeting
 
 
 class BrandAdminSite(admin.AdminSite):
@@ -107,6 +109,23 @@ class BrandScoped(admin.ModelAdmin):
         if db_field.related_model is Brand:
             kwargs["queryset"] = user_brands(request, self.edit_role)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def preview_targeting(params) -> Targeting:
+    """Targeting from the form's current values: ``topic`` is repeated as ``id:minimum``."""
+    topics = []
+    for value in params.getlist("topic"):
+        topic_id, _, minimum = value.partition(":")
+        if topic_id:
+            topics.append((int(topic_id), int(minimum or 1)))
+    lo, hi = int(params.get("min_score") or 1), int(params.get("max_score") or 100)
+    if not 1 <= lo <= hi <= 100:
+        raise ValueError("score range must be within 1-100, min <= max")
+    networks = tuple(n.strip() for n in params.get("networks", "").split(",") if n.strip())
+    mode = params.get("topic_mode") or "any"
+    return Targeting(
+        min_score=lo, max_score=hi, topics=tuple(topics), topic_mode=mode, networks=networks
+    )
 
 
 class CampaignTopicInline(admin.TabularInline):
@@ -201,6 +220,7 @@ class CampaignForm(forms.ModelForm):
 @admin.register(Campaign, site=brand_admin_site)
 class CampaignBrandAdmin(BrandScoped):
     form = CampaignForm
+    change_form_template = "brand_admin/campaign_change_form.html"
     list_display = ["name", "brand", "status", "budget", "starts_at", "ends_at", "eligible_now"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -322,6 +342,20 @@ class CampaignBrandAdmin(BrandScoped):
                 ]
             )
         return response
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("preview/", preview, name="campaigns_campaign_preview"), *super().get_urls()]
+
+    def preview_view(self, request):
+        """The live preview of the targeting being edited: eligible now, by score band."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "brand staff only"}, status=403)
+        try:
+            targeting = preview_targeting(request.GET)
+        except (TypeError, ValueError) as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        return JsonResponse(eligibility_preview(targeting=targeting))
 
     def save_formset(self, request, form, formset, change):
         if form.instance.status not in campaign_services.EDITABLE:

@@ -37,7 +37,12 @@ class TermsField(forms.CharField):
 
 
 class TopicForm(forms.ModelForm):
-    aliases = TermsField(required=False, help_text=TERMS_HELP + " One is enough to match.")
+    aliases = TermsField(
+        required=False,
+        help_text=TERMS_HELP
+        + " One is enough to match. The name does not match by itself: list it here when it"
+        " is unambiguous.",
+    )
     hashtags = TermsField(required=False, help_text=TERMS_HELP + " Without '#'.")
     keywords = TermsField(required=False, help_text=TERMS_HELP + " A post needs two of them.")
 

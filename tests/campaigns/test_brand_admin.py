@@ -188,3 +188,28 @@ def test_manager_creates_a_campaign_with_validation_errors_in_the_form(client, t
     assert "must end after it starts" in page
     assert not Payment.objects.filter(campaign__name="Bad dates").exists()
     assert not Campaign.objects.filter(name="Bad dates").exists()
+
+
+def test_live_preview_counts_eligible_by_band_for_the_edited_targeting(client, two_brands):
+    from scoring.models import Topic, Visibility
+    from tests.campaigns.test_eligibility import live_run, scored
+
+    coffee = Topic.objects.create(slug="coffee", name="Coffee")
+    run = live_run()
+    scored(run, 55, topics=[(coffee, 60)])
+    scored(run, 85, topics=[(coffee, 20)])
+    scored(run, 70, topics=[(coffee, 90)], visibility=Visibility.PRIVATE)
+    client.force_login(two_brands["a_owner"])
+    url = reverse("brand_admin:campaigns_campaign_preview")
+    everyone = client.get(url).json()
+    assert everyone["eligible"] == 2
+    narrowed = client.get(url, {"min_score": 50, "topic": f"{coffee.pk}:50"}).json()
+    assert narrowed["eligible"] == 1
+    assert [b["members"] for b in narrowed["bands"]] == [0, 0, 1, 0, 0]
+    assert client.get(url, {"min_score": 90, "max_score": 10}).status_code == 400
+    page = client.get(
+        reverse("brand_admin:campaigns_campaign_change", args=[two_brands["a_campaign"].pk])
+    ).content.decode()
+    assert 'id="targeting-preview"' in page and "targeting-preview.js" in page
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 302  # not brand staff: to the login
