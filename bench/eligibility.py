@@ -94,15 +94,34 @@ def populate(rng: np.random.Generator):
     weights = 1.0 / np.arange(1, N_TOPICS + 1)
     weights /= weights.sum()
     topic_rows = []
-    for member, k in zip(member_ids.tolist(), per_member.tolist(), strict=True):
+    for i, (member, k) in enumerate(zip(member_ids.tolist(), per_member.tolist(), strict=True)):
         if k:
             for t in rng.choice(N_TOPICS, size=k, replace=False, p=weights).tolist():
-                topic_rows.append((member, topics[t].pk, int(rng.integers(1, 101))))
+                topic_rows.append((member, topics[t].pk, int(rng.integers(1, 101)), i))
     copy_rows(
         MemberTopicScore._meta.db_table,
         "run_id, member_id, topic_id, score, true_reach, amplification, network_impact, raw, "
-        "posts, people, actions, plus_k, evidence",
-        ((run.pk, m, t, s, 1.0, 1.0, 1.0, 1.0, 2, 3, 3, 0, "[]") for m, t, s in topic_rows),
+        "posts, people, actions, plus_k, evidence, member_score, visible_to_brands",
+        (
+            (
+                run.pk,
+                m,
+                t,
+                s,
+                1.0,
+                1.0,
+                1.0,
+                1.0,
+                2,
+                3,
+                3,
+                0,
+                "[]",
+                int(scores[i]),
+                str(visibility[i]) != "private",
+            )
+            for m, t, s, i in topic_rows
+        ),
     )
     hides = rng.choice(len(topic_rows), size=len(topic_rows) // 100, replace=False)
     TopicHide.objects.bulk_create(

@@ -196,7 +196,8 @@ class EligibleMemberOutput(serializers.Serializer):
 
 
 class CampaignEligibleView(ListAPIView):
-    """The eligible members of one of my brands' campaigns, best score first, paged."""
+    """The eligible members of one of my brands' campaigns, best score first, paged (the
+    members are visible to brands: that is what makes them eligible)."""
 
     serializer_class = EligibleMemberOutput
 
@@ -204,11 +205,13 @@ class CampaignEligibleView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Campaign.objects.none()
         campaign = _campaign(self.request.user, self.kwargs["campaign_id"])
-        return (
-            eligible_scores(campaign=campaign)
-            .select_related("member")
-            .order_by("-score", "member_id")
-        )
+        return eligible_scores(campaign=campaign).order_by("-score", "member_id")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        members = Member.objects.in_bulk([row["member_id"] for row in page])
+        rows = [{"member": members[r["member_id"]], "score": r["score"]} for r in page]
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class PreviewInput(serializers.Serializer):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, When
+from django.db import connection
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from scoring.models import (
     VISIBLE_TO_BRANDS,
@@ -37,51 +38,68 @@ class Targeting:
     networks: tuple[str, ...] = ()
 
 
-def _with_evidence(run: ScoreRun, topics: list[tuple[int, int]]) -> QuerySet:
-    """Member ids with a shown (not hidden) topic score at least the minimum on any of
-    ``topics``: a subquery the database runs as a semi-join."""
-    wanted = Q()
-    for topic_id, minimum in topics:
-        wanted |= Q(topic_id=topic_id, score__gte=minimum)
-    hidden = TopicHide.objects.filter(member=OuterRef("member_id"), topic=OuterRef("topic_id"))
-    return (
-        MemberTopicScore.objects.filter(wanted, run=run).exclude(Exists(hidden)).values("member_id")
-    )
+def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> QuerySet:
+    """The members the targeting admits, as rows ``{"member_id", "score"}`` (the overall
+    score of the latest run): a query to count, page (order by ``-score, member_id``) or
+    use as a subquery.
 
-
-def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> QuerySet[MemberScore]:
-    """The latest run's scores of every member the targeting admits (a query: count it,
-    page it, or use it as a subquery)."""
+    Scores exist only for opted-in members (opting out deletes them, and each run checks
+    again before it commits), and the score rows carry the member's brand visibility (see
+    scoring.services.visibility), so no join with the members table is needed. With topics,
+    the topic scores table answers alone: its rows carry the overall score too.
+    """
     run = run or latest_run()
     if run is None:
-        return MemberScore.objects.none()
-    # Scores exist only for opted-in members (opting out deletes them, and each run checks
-    # again before it commits); visible_to_brands follows the member's visibility (see
-    # scoring.services.visibility). So no join with the members table is needed.
-    scores = MemberScore.objects.filter(
-        run=run,
-        visible_to_brands=True,
-        score__gte=targeting.min_score,
-        score__lte=targeting.max_score,
+        return MemberScore.objects.none().values("member_id", "score")
+    if not targeting.topics:
+        rows = MemberScore.objects.filter(
+            run=run,
+            visible_to_brands=True,
+            score__gte=targeting.min_score,
+            score__lte=targeting.max_score,
+        )
+        return _on_networks(rows, targeting).values("member_id", "score")
+    wanted = Q()
+    for topic_id, minimum in targeting.topics:
+        wanted |= Q(topic_id=topic_id, score__gte=minimum)
+    hidden = TopicHide.objects.filter(member=OuterRef("member_id"), topic=OuterRef("topic_id"))
+    rows = (
+        MemberTopicScore.objects.filter(
+            wanted,
+            run=run,
+            visible_to_brands=True,
+            member_score__gte=targeting.min_score,
+            member_score__lte=targeting.max_score,
+        )
+        .exclude(Exists(hidden))
+        .values("member_id")
+        .annotate(score=Max("member_score"), topics_met=Count("topic_id"))
     )
-    if targeting.topics and targeting.topic_mode == "all":
-        for topic in targeting.topics:
-            scores = scores.filter(member_id__in=_with_evidence(run, [topic]))
-    elif targeting.topics:
-        scores = scores.filter(member_id__in=_with_evidence(run, list(targeting.topics)))
-    if targeting.networks:
-        accounts = NetworkAccount.objects.filter(network__in=targeting.networks)
-        scores = scores.filter(member_id__in=accounts.values("member_id"))
-    return scores
+    if targeting.topic_mode == "all":
+        rows = rows.filter(topics_met=len(targeting.topics))
+    return _on_networks(rows, targeting).values("member_id", "score")
 
 
-def score_band_counts(scores: QuerySet[MemberScore]) -> list[dict]:
-    """How many of ``scores`` fall in each band of 20 points, in one query."""
-    band = Case(
-        *(When(score__gte=lo, score__lte=hi, then=i) for i, (lo, hi) in enumerate(SCORE_BANDS)),
-        output_field=IntegerField(),
+def _on_networks(rows: QuerySet, targeting: Targeting) -> QuerySet:
+    if not targeting.networks:
+        return rows
+    accounts = NetworkAccount.objects.filter(network__in=targeting.networks)
+    return rows.filter(member_id__in=accounts.values("member_id"))
+
+
+def score_band_counts(rows: QuerySet) -> list[dict]:
+    """How many of ``rows`` (from ``targeted_scores``) fall in each band of 20 points, in
+    one query over them."""
+    sql, params = rows.order_by().query.sql_with_params()
+    cases = " ".join(
+        f"WHEN q.score BETWEEN {lo} AND {hi} THEN {i}" for i, (lo, hi) in enumerate(SCORE_BANDS)
     )
-    counts = dict(scores.annotate(band=band).values_list("band").annotate(n=Count("pk")))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE {cases} END AS band, count(*) FROM ({sql}) q GROUP BY 1",  # noqa: S608
+            params,
+        )
+        counts = dict(cursor.fetchall())
     return [
         {"band": f"{lo}-{hi}", "members": counts.get(i, 0)}
         for i, (lo, hi) in enumerate(SCORE_BANDS)

@@ -117,8 +117,15 @@ class MemberScore(models.Model):
         ]
         indexes = [
             models.Index(fields=["member", "run"], name="score_member_run_idx"),
-            # Targeting: a run's scores in a range (campaign eligibility, previews).
+            # A run's scores in a range: the export, reports, and the benchmark's anchor.
             models.Index(fields=["run", "score"], name="score_run_score_idx"),
+            # Targeting: the same among members visible to brands, from the index alone.
+            models.Index(
+                fields=["run", "score"],
+                name="score_targeting_idx",
+                include=["member"],
+                condition=Q(visible_to_brands=True),
+            ),
         ]
 
     def __str__(self) -> str:

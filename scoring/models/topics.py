@@ -113,6 +113,14 @@ class MemberTopicScore(models.Model):
     evidence = models.JSONField(
         default=list, help_text="The most engaged posts: content id, people, actions."
     )
+    # Copies for targeting, so that "topic score >= N and overall score in a range, among
+    # members visible to brands" is answered from this table's index alone.
+    member_score = models.PositiveSmallIntegerField(
+        default=1, db_default=1, help_text="The member's overall score in the same run."
+    )
+    visible_to_brands = models.BooleanField(
+        default=False, db_default=False, help_text="As MemberScore.visible_to_brands."
+    )
 
     class Meta:
         constraints = [
@@ -125,8 +133,14 @@ class MemberTopicScore(models.Model):
         ]
         indexes = [
             models.Index(fields=["member", "run"], name="topic_score_member_run_idx"),
-            # Campaign eligibility: members of a run with a topic score at least N.
-            models.Index(fields=["run", "topic", "score"], name="topic_score_run_topic_idx"),
+            # Campaign eligibility: members of a run with a topic score at least N, answered
+            # from the index alone (PostgreSQL covering index).
+            models.Index(
+                fields=["run", "topic", "score"],
+                name="topic_score_targeting_idx",
+                include=["member", "member_score"],
+                condition=Q(visible_to_brands=True),
+            ),
         ]
 
     def __str__(self) -> str:

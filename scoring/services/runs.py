@@ -221,7 +221,14 @@ def _execute(run: ScoreRun) -> None:
         breakpoints = _calibration(version, result.raw)
         scores = calibration.apply(result.raw, breakpoints)
         _write_scores(run, data, result, scores)
-        write_topic_scores(run=run, version=version, data=data, topics=topics, result=topic_result)
+        write_topic_scores(
+            run=run,
+            version=version,
+            data=data,
+            topics=topics,
+            result=topic_result,
+            member_scores=scores,
+        )
         # Consent is checked again at the end: whoever opted out (or left) while the run
         # computed keeps no score, of this run or any other.
         MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()

@@ -133,10 +133,17 @@ def _topic_calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray
 
 
 def write_topic_scores(
-    *, run: ScoreRun, version: AlgorithmVersion, data, topics: RunTopics, result: TopicResult
+    *,
+    run: ScoreRun,
+    version: AlgorithmVersion,
+    data,
+    topics: RunTopics,
+    result: TopicResult,
+    member_scores: np.ndarray,
 ) -> int:
     """Write the rows over the evidence bar (inside the caller's transaction); returns how
-    many. Members who left while the run computed are skipped."""
+    many. ``member_scores`` are the run's overall scores by member node. Members who left
+    while the run computed are skipped."""
     existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
     live_topics = np.fromiter(Topic.objects.values_list("pk", flat=True), dtype=np.int64)
     shown = np.flatnonzero(
@@ -163,6 +170,7 @@ def write_topic_scores(
             actions=int(result.actions[i]),
             plus_k=int(result.plus_k[i]),
             evidence=evidence.get(int(i), []),
+            member_score=int(member_scores[result.member[i]]),
         )
         for i, score in zip(shown.tolist(), scores.tolist(), strict=True)
     ]

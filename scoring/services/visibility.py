@@ -1,4 +1,4 @@
-"""Keeping ``MemberScore.visible_to_brands`` in step with each member's visibility.
+"""Keeping ``visible_to_brands`` of scores and topic scores in step with each member's visibility.
 
 Campaign targeting filters scores by this copy of the member's choice, so that counting a
 million members needs no join with the members table. Two writers keep it true:
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from scoring.models import VISIBLE_TO_BRANDS, MemberScore, ScoreRun
+from scoring.models import VISIBLE_TO_BRANDS, MemberScore, MemberTopicScore, ScoreRun
 
 _LOCK_KEY = 7_123_001  # arbitrary, fixed: "score visibility"
 
@@ -30,14 +30,14 @@ def _lock(shared: bool) -> None:
 def member_scores_visibility_set(*, member_id: int, visibility: str) -> None:
     """Inside the transaction that changes the member's visibility."""
     _lock(shared=True)
-    MemberScore.objects.filter(member_id=member_id).update(
-        visible_to_brands=visibility in VISIBLE_TO_BRANDS
-    )
+    visible = visibility in VISIBLE_TO_BRANDS
+    MemberScore.objects.filter(member_id=member_id).update(visible_to_brands=visible)
+    MemberTopicScore.objects.filter(member_id=member_id).update(visible_to_brands=visible)
 
 
 def run_scores_visibility_set(*, run: ScoreRun) -> None:
     """Inside the run's writing transaction, last."""
     _lock(shared=False)
-    scores = MemberScore.objects.filter(run=run)
-    scores.filter(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=True)
-    scores.exclude(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=False)
+    for rows in (MemberScore.objects.filter(run=run), MemberTopicScore.objects.filter(run=run)):
+        rows.filter(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=True)
+        rows.exclude(member__visibility__in=VISIBLE_TO_BRANDS).update(visible_to_brands=False)
