@@ -17,6 +17,7 @@ from campaigns.services.funding import (
     stripe_event_process,
 )
 from tests.campaigns.stripe_fake import session_event, signed
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 URLS = {"success_url": "https://app.test/ok", "cancel_url": "https://app.test/cancel"}
@@ -270,3 +271,54 @@ def test_end_refunds_invoice_budget_as_a_record(campaign, owner, site_staff):
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ENDED and campaign.refunded_cents == 125_000
     assert Refund.objects.get().status == Refund.Status.SUCCEEDED
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_webhook_same_event_delivered_at_once_is_stored_and_applied_once(
+    stripe_fake, campaign, owner
+):
+    """Eight deliveries of one event at the same moment: one row, one funding."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    payment = campaign_checkout_start(campaign=campaign, user=owner, **URLS)
+    form = stripe_fake.requests[-1]["form"]
+    session = {
+        "id": payment.stripe_checkout_session_id,
+        "client_reference_id": form["client_reference_id"],
+        "metadata": form["metadata"],
+        "amount_total": campaign.budget_cents,
+        "currency": "usd",
+        "payment_intent": "pi_race",
+    }
+    body, header = signed(
+        session_event("evt_race", "checkout.session.completed", session, payment_status="paid")
+    )
+    barrier, statuses = threading.Barrier(8), []
+
+    def deliver():
+        try:
+            barrier.wait()
+            response = Client().post(
+                reverse("stripe_webhook"),
+                body,
+                content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=header,
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 8
+    assert StripeEvent.objects.count() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.FUNDED
+    assert campaign.events.filter(to_status=CampaignStatus.FUNDED).count() == 1
