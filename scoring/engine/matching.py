@@ -11,8 +11,10 @@ normalisation on both sides:
   folded the Unicode way (``Straße`` -> ``strasse``) and diacritics are dropped
   (``fútbol`` -> ``futbol``, ``café`` -> ``cafe``);
 - apostrophes vanish inside words (``marketer's`` -> ``marketers``);
-- each word is reduced by the language's folding rule. For English (the default) that folds
-  regular plurals (``tubs`` -> ``tub``, ``bodies`` -> ``body``, ``beaches`` -> ``beach``);
+- the post's language is detected from its own words (``scoring/engine/language.py``), and
+  each word, in the post and in the terms alike, is reduced by that language's folding rule:
+  regular plurals to the singular in English (``tubs`` -> ``tub``, ``bodies`` -> ``body``),
+  Spanish and Portuguese (``ciudades`` -> ``ciudad``) and French (``bateaux`` -> ``bateau``);
   other languages fold case and diacritics only.
 
 So ``hot`` never matches the phrase ``hot tub``, ``Cubano`` is not ``Cuba``, and
@@ -23,8 +25,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from scoring.engine.language import DEFAULT_LANGUAGE, detect_language, word_fold
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 HASHTAG_RE = re.compile(r"(?<![\w#])#([^\W_][\w]*)", re.UNICODE)
@@ -34,24 +38,6 @@ STRONG = ("hashtag", "tag", "alias")
 KEYWORDS_NEEDED = 2
 
 
-def _english_fold(word: str) -> str:
-    """Regular English plurals to the singular; short words and -ss/-us/-is words kept."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _no_fold(word: str) -> str:
-    return word
-
-
-WORD_FOLDS: dict[str, Callable[[str], str]] = {"en": _english_fold}
-
-
 def fold_text(text: str) -> str:
     """Compatibility forms, case and diacritics folded; apostrophes removed."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(APOSTROPHES)
@@ -59,15 +45,15 @@ def fold_text(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def words(text: str, language: str = "en") -> tuple[str, ...]:
-    fold = WORD_FOLDS.get(language, _no_fold)
+def words(text: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    fold = word_fold(language)
     return tuple(fold(w) for w in WORD_RE.findall(fold_text(text)))
 
 
-def hashtag_key(tag: str, language: str = "en") -> str:
+def hashtag_key(tag: str, language: str = DEFAULT_LANGUAGE) -> str:
     """A hashtag or tag as compared: folded, without '#' or '_', plural folded."""
     folded = fold_text(tag.lstrip("#")).replace("_", "")
-    return WORD_FOLDS.get(language, _no_fold)(folded)
+    return word_fold(language)(folded)
 
 
 @dataclass(frozen=True)
@@ -90,41 +76,54 @@ class Match:
 
 
 class Matcher:
-    """Matches many posts against one ontology; build it once per ontology."""
+    """Matches many posts against one ontology. The terms are indexed once per language
+    met (a term folds like the post it is compared with)."""
 
-    def __init__(self, topics: Iterable[TopicTerms], *, language: str = "en") -> None:
-        self.language = language
-        self._hashtags: dict[str, list[tuple[int, str]]] = {}
-        # first word -> (phrase words, topic, how, term as listed)
-        self._phrases: dict[str, list[tuple[tuple[str, ...], int, str, str]]] = {}
-        for t in topics:
-            for tag in t.hashtags:
-                key = hashtag_key(tag, language)
-                if key:
-                    self._hashtags.setdefault(key, []).append((t.topic, tag))
-            for how, terms in (("alias", t.aliases), ("keyword", t.keywords)):
-                for term in terms:
-                    phrase = words(term, language)
-                    if phrase:
-                        self._phrases.setdefault(phrase[0], []).append((phrase, t.topic, how, term))
+    def __init__(self, topics: Iterable[TopicTerms]) -> None:
+        self._topics = list(topics)
+        self._indexes: dict[str, tuple[dict, dict]] = {}
 
-    def match(self, text: str, tags: Sequence[str] = ()) -> list[Match]:
-        """The topics the post is about, in topic order, each with the terms that matched."""
+    def _index(self, language: str) -> tuple[dict, dict]:
+        """(hashtag key -> [(topic, tag)], first word -> [(phrase, topic, how, term)])."""
+        if language not in self._indexes:
+            hashtags: dict[str, list[tuple[int, str]]] = {}
+            phrases: dict[str, list[tuple[tuple[str, ...], int, str, str]]] = {}
+            for t in self._topics:
+                for tag in t.hashtags:
+                    key = hashtag_key(tag, language)
+                    if key:
+                        hashtags.setdefault(key, []).append((t.topic, tag))
+                for how, terms in (("alias", t.aliases), ("keyword", t.keywords)):
+                    for term in terms:
+                        phrase = words(term, language)
+                        if phrase:
+                            phrases.setdefault(phrase[0], []).append((phrase, t.topic, how, term))
+            self._indexes[language] = (hashtags, phrases)
+        return self._indexes[language]
+
+    def match(
+        self, text: str | None, tags: Sequence[str] = (), *, language: str | None = None
+    ) -> list[Match]:
+        """The topics the post is about, in topic order, each with the terms that matched.
+        The language is detected from the post's words unless given."""
+        text = text or ""
+        language = language or detect_language(WORD_RE.findall(fold_text(text)))
+        hashtags, phrases = self._index(language)
         found: dict[int, dict[tuple[str, str], None]] = {}
-        in_text = [hashtag_key(h, self.language) for h in HASHTAG_RE.findall(text or "")]
-        given = [hashtag_key(t, self.language) for t in tags]
+        in_text = [hashtag_key(h, language) for h in HASHTAG_RE.findall(text)]
+        given = [hashtag_key(t, language) for t in tags]
         for how, keys in (("hashtag", in_text), ("tag", given)):
             for key in keys:
-                for topic, tag in self._hashtags.get(key, ()):
+                for topic, tag in hashtags.get(key, ()):
                     found.setdefault(topic, {})[(how, tag)] = None
-        tokens = words(text or "", self.language)
+        tokens = words(text, language)
         for i, token in enumerate(tokens):
-            for phrase, topic, how, term in self._phrases.get(token, ()):
+            for phrase, topic, how, term in phrases.get(token, ()):
                 if tokens[i : i + len(phrase)] == phrase:
                     found.setdefault(topic, {})[(how, term)] = None
         matches = []
         for topic in sorted(found):
-            terms = _explained(found[topic], self.language)
+            terms = _explained(found[topic], language)
             strong = any(how in STRONG for how, _ in terms)
             keywords = sum(1 for how, _ in terms if how == "keyword")
             if strong or keywords >= KEYWORDS_NEEDED:

@@ -94,3 +94,26 @@ def test_with_ancestors_adds_each_once_and_stops_at_the_root():
     parent = {1: None, 2: 1, 3: 2, 4: 1}
     assert with_ancestors([3, 4], parent) == [3, 2, 1, 4]
     assert with_ancestors([], parent) == []
+
+
+def test_language_detected_from_the_posts_words():
+    from scoring.engine.language import detect_language
+    from scoring.engine.matching import WORD_RE
+
+    def lang(text):
+        return detect_language(WORD_RE.findall(fold_text(text)))
+
+    assert lang("Las mejores ciudades de la costa para el verano") == "es"
+    assert lang("Le meilleur café de la ville est dans le quartier") == "fr"
+    assert lang("The best coffee in the city is in this street") == "en"
+    assert lang("Der Kaffee und die Stadt") == "de"
+    assert lang("#coffee") == "en"  # too little to tell: English
+
+
+def test_match_folds_plurals_the_posts_language_way():
+    ciudad = Matcher([TopicTerms(1, aliases=("ciudad",)), TopicTerms(2, aliases=("bateau",))])
+    assert [m.topic for m in ciudad.match("Las mejores ciudades de la costa")] == [1]
+    # the same word in an English post folds the English way, and does not match
+    assert ciudad.match("Ciudades and towns of the coast") == []
+    assert [m.topic for m in ciudad.match("Les bateaux sont dans le port")] == [2]
+    assert [m.topic for m in ciudad.match("ciudades", language="es")] == [1]
