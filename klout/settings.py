@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "klout.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "forget-shipping-addresses": {
+        "task": "perks.tasks.addresses_forget_task",
+        "schedule": crontab(hour=4, minute=7),
+    },
     "end-due-campaigns": {
         "task": "campaigns.tasks.campaigns_end_due_task",
         "schedule": crontab(minute="*/15"),

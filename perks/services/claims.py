@@ -1,0 +1,149 @@
+"""Claiming perks: atomic, idempotent, never oversold.
+
+A first-come claim is one transaction: a conditional ``UPDATE`` takes a unit only while
+``claimed_count < quantity``; the claim row is inserted under the partial unique constraint
+(one active claim per member and perk) and the idempotency-key constraint; a code perk takes
+the first free code with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) or a conditional update.
+Any refusal rolls everything back. Eligibility is decided again at claim time and stored
+with the claim.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.eligibility import eligibility_decide
+from campaigns.models import CampaignStatus
+from perks.errors import (
+    AlreadyClaimed,
+    ClaimNotCancellable,
+    NotEligible,
+    PerkClosed,
+    PerkInvalid,
+    PerkSoldOut,
+)
+from perks.models import HOLDING_STATUSES, Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
+from scoring.models import Member
+
+MAX_KEY_LENGTH = 64
+
+
+def _take_code(perk_id: int, claim_id: int) -> bool:
+    """Give the claim the first free code of the perk; False when none is left."""
+    if connection.vendor == "postgresql":
+        table = PerkCode._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET claim_id = %s WHERE id = ("  # noqa: S608 - table name only
+                f"SELECT id FROM {table} WHERE perk_id = %s AND claim_id IS NULL "
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)",
+                [claim_id, perk_id],
+            )
+            return cursor.rowcount == 1
+    for code_id in PerkCode.objects.filter(perk_id=perk_id, claim__isnull=True).values_list(
+        "pk", flat=True
+    )[:5]:
+        if PerkCode.objects.filter(pk=code_id, claim__isnull=True).update(claim_id=claim_id):
+            return True
+    return False
+
+
+def _check_open(perk: Perk) -> None:
+    if perk.campaign.status != CampaignStatus.LIVE:
+        raise PerkClosed("The campaign is not live.")
+    if not perk.is_open():
+        raise PerkClosed(
+            f"Claims are open from {perk.opens_at:%Y-%m-%d %H:%M} to "
+            f"{perk.closes_at:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+def _existing(member: Member, key: str) -> Claim | None:
+    return Claim.objects.filter(member=member, idempotency_key=key).select_related("perk").first()
+
+
+def perk_claim(
+    *,
+    perk: Perk,
+    member: Member,
+    idempotency_key: str,
+    shipping_name: str = "",
+    shipping_address: str = "",
+) -> tuple[Claim, bool]:
+    """Claim (or enter the lottery for) a perk. Returns the claim and whether it is new; the
+    same idempotency key returns the same claim, whatever happened in between."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
+    previous = _existing(member, key)
+    if previous is not None:
+        if previous.perk_id != perk.pk:
+            raise PerkInvalid("This idempotency key was used for another perk.")
+        return previous, False
+    perk = Perk.objects.select_related("campaign__brand").get(pk=perk.pk)
+    _check_open(perk)
+    if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
+        raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
+    decision = eligibility_decide(campaign=perk.campaign, member=member)
+    if not decision.eligible:
+        reasons = "; ".join(r.text for r in decision.failed)
+        raise NotEligible(f"Not eligible: {reasons}.", decision=decision)
+    try:
+        with transaction.atomic():
+            claim = _claim_insert(perk, member, key, decision, shipping_name, shipping_address)
+    except IntegrityError:
+        again = _existing(member, key)  # the same request, retried at the same moment
+        if again is not None:
+            return again, False
+        raise AlreadyClaimed("You already hold a claim of this perk.") from None
+    if claim.status == ClaimStatus.CLAIMED:
+        from perks.tasks import claim_fulfil_task
+
+        transaction.on_commit(lambda: claim_fulfil_task.delay(claim.pk))
+    return claim, True
+
+
+def _claim_insert(perk, member, key, decision, shipping_name, shipping_address) -> Claim:
+    lottery = perk.allocation == Allocation.LOTTERY
+    if not lottery:
+        taken = Perk.objects.filter(pk=perk.pk, claimed_count__lt=F("quantity")).update(
+            claimed_count=F("claimed_count") + 1
+        )
+        if not taken:
+            raise PerkSoldOut(f"{perk.title} is sold out.")
+    claim = Claim.objects.create(
+        perk=perk,
+        member=member,
+        status=ClaimStatus.ENTERED if lottery else ClaimStatus.CLAIMED,
+        idempotency_key=key,
+        decision=decision.as_dict(),
+        shipping_name=shipping_name.strip(),
+        shipping_address=shipping_address.strip(),
+    )
+    if not lottery and perk.kind == PerkKind.CODE and not _take_code(perk.pk, claim.pk):
+        raise PerkSoldOut(f"{perk.title} has no code left.")
+    return claim
+
+
+@transaction.atomic
+def claim_cancel(*, claim: Claim, member: Member) -> Claim:
+    """The member gives a claim back before fulfilment: the unit and the code return."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.member_id != member.pk:
+        raise ClaimNotCancellable("This is not your claim.")
+    cancellable = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON)
+    if claim.status not in cancellable:
+        raise ClaimNotCancellable(
+            f"A claim that is {claim.get_status_display().lower()} cannot be cancelled."
+        )
+    held = claim.status in HOLDING_STATUSES
+    claim.status, claim.cancelled_at = ClaimStatus.CANCELLED, timezone.now()
+    claim.save(update_fields=["status", "cancelled_at"])
+    if held:
+        Perk.objects.filter(pk=claim.perk_id, claimed_count__gt=0).update(
+            claimed_count=F("claimed_count") - 1
+        )
+        PerkCode.objects.filter(claim=claim).update(claim=None)
+    return claim

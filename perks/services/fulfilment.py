@@ -1,0 +1,93 @@
+"""Fulfilment: the member gets the code or the next steps by e-mail; brand staff mark
+shipped and experience perks fulfilled; shipping addresses are forgotten on schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from campaigns.models import BrandRole, Campaign
+from campaigns.services.campaigns import brand_role_require
+from perks.errors import ClaimNotCancellable
+from perks.models import Claim, ClaimStatus, PerkCode, PerkKind
+
+
+def _spend(claim: Claim) -> None:
+    """Charge one unit's value to the campaign's budget (never beyond it: the constraint)."""
+    value = claim.perk.value_cents
+    if value:
+        Campaign.objects.filter(pk=claim.perk.campaign_id).update(
+            spent_cents=F("spent_cents") + value
+        )
+
+
+def _mark_fulfilled(claim_id: int) -> bool:
+    done = Claim.objects.filter(
+        pk=claim_id, status__in=[ClaimStatus.CLAIMED, ClaimStatus.WON]
+    ).update(status=ClaimStatus.FULFILLED, fulfilled_at=timezone.now())
+    return bool(done)
+
+
+def claim_fulfil(*, claim_id: int) -> Claim:
+    """Send the member what the claim gives. A code perk is fulfilled by the e-mail with its
+    code; the others get their next steps and are fulfilled by the brand. Safe to run twice:
+    a fulfilled claim is not sent again."""
+    from klout.tasks import email_send
+
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("perk__campaign__brand", "member__user")
+            .get(pk=claim_id)
+        )
+        if claim.status not in (ClaimStatus.CLAIMED, ClaimStatus.WON):
+            return claim
+        perk, email = claim.perk, claim.member.user.email if claim.member.user_id else None
+        if perk.kind == PerkKind.CODE:
+            code = PerkCode.objects.filter(claim=claim).values_list("code", flat=True).first()
+            body = f"Your code for {perk.title} from {perk.campaign.brand.name}: {code}\n"
+            _mark_fulfilled(claim.pk)
+            _spend(claim)
+        else:
+            body = (
+                f"You have {perk.title} from {perk.campaign.brand.name}. "
+                f"{perk.campaign.brand.name} will contact you with the next steps.\n"
+            )
+        body += f"\nPlease disclose it when you post about it:\n{perk.disclosure_text}\n"
+        if email:
+            transaction.on_commit(
+                lambda: email_send.delay(to=[email], subject=f"Your perk: {perk.title}", body=body)
+            )
+    claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def claim_mark_fulfilled(*, claim: Claim, user) -> Claim:
+    """Brand staff: the item was shipped, the experience given."""
+    brand_role_require(user=user, brand=claim.perk.campaign.brand, role=BrandRole.MANAGER)
+    if not _mark_fulfilled(claim.pk):
+        raise ClaimNotCancellable(
+            f"A claim that is {claim.get_status_display().lower()} cannot be fulfilled."
+        )
+    _spend(claim)
+    claim.refresh_from_db()
+    return claim
+
+
+def addresses_forget_due() -> int:
+    """Delete shipping addresses of claims fulfilled longer ago than their perk keeps them."""
+    now = timezone.now()
+    due = Claim.objects.filter(
+        status=ClaimStatus.FULFILLED, address_deleted_at__isnull=True
+    ).exclude(Q(shipping_address="") & Q(shipping_name=""))
+    forgotten = 0
+    for claim in due.select_related("perk").iterator():
+        if claim.fulfilled_at + timedelta(days=claim.perk.address_retention_days) <= now:
+            forgotten += Claim.objects.filter(pk=claim.pk).update(
+                shipping_name="", shipping_address="", address_deleted_at=now
+            )
+    return forgotten
