@@ -1,15 +1,13 @@
 """Site-staff admin for brands and campaigns: the review queue (approve or reject with a
-reason; the brand is told by e-mail), invoice funding, the eligibility audit, and the money
-records (payments, refunds, Stripe events: read-only, for audit)."""
+reason; the brand is told by e-mail), invoice funding, and the money records (payments,
+refunds, Stripe events: read-only, for audit). The eligibility audit, which also shows the
+decisions stored with claims, is in the perks admin."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import render
-from django.urls import path
 
-from campaigns.eligibility import eligibility_decide
 from campaigns.models import (
     Brand,
     BrandMembership,
@@ -24,7 +22,6 @@ from campaigns.models import (
 from campaigns.services.campaigns import campaign_approve, campaign_reject
 from campaigns.services.funding import campaign_fund_by_invoice
 from klout.errors import DomainError
-from scoring.models import Member
 
 
 class BrandMembershipInline(admin.TabularInline):
@@ -153,44 +150,6 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{campaign.name}: {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{campaign.name}: funded by invoice.")
-
-    def get_urls(self):
-        audit = self.admin_site.admin_view(self.audit_view)
-        return [path("audit/", audit, name="campaigns_campaign_audit"), *super().get_urls()]
-
-    def audit_view(self, request):
-        """Pick a member and a campaign: the decision and its reasons as of now."""
-        form = AuditForm(request.GET or None)
-        decision = None
-        if form.is_valid():
-            decision = eligibility_decide(
-                campaign=form.cleaned_data["campaign"], member=form.cleaned_data["member"]
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Eligibility audit",
-            "form": form,
-            "decision": decision,
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/campaigns/audit.html", context)
-
-
-class AuditForm(forms.Form):
-    member = forms.CharField(help_text="The member's e-mail address or public id.")
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.select_related("brand"))
-
-    def clean_member(self):
-        value = self.cleaned_data["member"].strip()
-        member = Member.objects.filter(user__email__iexact=value).first()
-        if member is None:
-            try:
-                member = Member.objects.filter(public_id=value).first()
-            except Exception:  # noqa: BLE001 - not a UUID either
-                member = None
-        if member is None:
-            raise forms.ValidationError(f"No member with the e-mail or public id {value!r}.")
-        return member
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -276,30 +275,3 @@ class MyDecisionView(APIView):
             raise NotFound("No live campaign here.")
         member = member_for_user(user=request.user)
         return Response(_decision(eligibility_decide(campaign=campaign, member=member)))
-
-
-class AuditInput(serializers.Serializer):
-    member = serializers.UUIDField(help_text="The member's public id.")
-    campaign = serializers.IntegerField()
-
-
-class StaffAuditView(APIView):
-    """Site staff: why was this member (not) eligible for this campaign, as of now."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(parameters=[AuditInput], responses={200: dict})
-    def get(self, request):
-        data = AuditInput(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        member = Member.objects.filter(public_id=data.validated_data["member"]).first()
-        campaign = Campaign.objects.filter(pk=data.validated_data["campaign"]).first()
-        if member is None or campaign is None:
-            raise NotFound("No such member or campaign.")
-        return Response(
-            {
-                "campaign": campaign.pk,
-                "member": str(member.public_id),
-                "now": _decision(eligibility_decide(campaign=campaign, member=member)),
-            }
-        )

@@ -11,6 +11,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from campaigns.selectors import member_export_section as campaigns_section
+from perks.selectors import member_export_section as perks_section
 from scoring.models import Member
 from scoring.selectors import member_export_section as scoring_section
 from scoring.selectors import user_api_token
@@ -50,4 +51,5 @@ def member_export(*, member: Member) -> dict:
         "login": _login_section(user),
         **scoring_section(member=member),
         **campaigns_section(user=user),
+        **perks_section(member=member),
     }

@@ -7,6 +7,8 @@ from campaigns import views as campaign_views
 from campaigns import views_stripe
 from campaigns.brand_admin import brand_admin_site
 from klout import api_account, views
+from perks import api as perks_api
+from perks import views as perk_views
 from scoring import api as scoring_api
 from scoring import api_topics, views_imports, views_topics
 from scoring import views as scoring_views
@@ -88,7 +90,15 @@ api_v1 = [
         campaigns_api.MyDecisionView.as_view(),
         name="api_my_decision",
     ),
-    path("staff/eligibility/", campaigns_api.StaffAuditView.as_view(), name="api_staff_audit"),
+    path("staff/eligibility/", perks_api.StaffAuditView.as_view(), name="api_staff_audit"),
+    path("perks/", perks_api.PerkOffersView.as_view(), name="api_perks"),
+    path("perks/<int:perk_id>/claims/", perks_api.PerkClaimView.as_view(), name="api_perk_claim"),
+    path("me/claims/", perks_api.MyClaimsView.as_view(), name="api_my_claims"),
+    path(
+        "me/claims/<int:claim_id>/cancel/",
+        perks_api.ClaimCancelView.as_view(),
+        name="api_claim_cancel",
+    ),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]
@@ -140,6 +150,10 @@ urlpatterns = [
         name="brand_invitation",
     ),
     path("campaigns/", campaign_views.member_campaigns, name="member_campaigns"),
+    path("perks/", perk_views.perk_list, name="perk_list"),
+    path("perks/<int:perk_id>/", perk_views.perk_detail, name="perk_detail"),
+    path("perks/<int:perk_id>/claim/", perk_views.perk_claim, name="perk_claim"),
+    path("claims/<int:claim_id>/cancel/", perk_views.claim_cancel, name="claim_cancel"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("brand-admin/", brand_admin_site.urls),

@@ -177,7 +177,7 @@ def test_site_admin_review_queue_and_audit(
     assert campaign.status == "rejected" and "Too vague." in mailoutbox[-1].body
     member = scored(live_run(), 40)
     audit = client.get(
-        reverse("admin:campaigns_campaign_audit"),
+        reverse("admin:perks_claim_audit"),
         {"member": member.user.email, "campaign": campaign.pk},
     ).content.decode()
     assert (

@@ -1,0 +1,180 @@
+"""Perks and claims over the API, and the staff eligibility audit. A claim needs an
+``Idempotency-Key`` header: retrying with the same key returns the same claim (200), a new
+claim answers 201."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.eligibility import eligibility_decide
+from campaigns.models import Campaign
+from perks import selectors
+from perks.models import Claim, Perk
+from perks.services.claims import claim_cancel, perk_claim
+from scoring.models import Member
+from scoring.services import member_for_user
+
+
+class PerkOutput(serializers.ModelSerializer):
+    brand = serializers.CharField(source="campaign.brand.name")
+    remaining = serializers.IntegerField()
+
+    class Meta:
+        model = Perk
+        fields = [
+            "id",
+            "title",
+            "description",
+            "kind",
+            "allocation",
+            "quantity",
+            "remaining",
+            "opens_at",
+            "closes_at",
+            "disclosure_text",
+            "lottery_seed_hash",
+            "drawn_at",
+            "brand",
+        ]
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    perk = serializers.IntegerField(source="perk_id")
+    code = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "perk",
+            "status",
+            "created_at",
+            "won_at",
+            "lost_at",
+            "fulfilled_at",
+            "expired_at",
+            "cancelled_at",
+            "code",
+            "decision",
+        ]
+
+    def get_code(self, obj) -> str | None:
+        code = getattr(obj, "code", None)
+        return code.code if code is not None else None
+
+
+class PerkOffersView(APIView):
+    """Open perks I am eligible for, and those I narrowly miss, with the reasons."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        offers = selectors.member_perk_offers(member=member_for_user(user=request.user))
+        return Response(
+            {
+                key: [
+                    {
+                        "perk": PerkOutput(o.perk).data,
+                        "reasons": [r.text for r in o.decision.reasons if not r.passed],
+                        "claim": ClaimOutput(o.claim).data if o.claim else None,
+                    }
+                    for o in rows
+                ]
+                for key, rows in offers.items()
+            }
+        )
+
+
+class ClaimInput(serializers.Serializer):
+    shipping_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    shipping_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class PerkClaimView(APIView):
+    @extend_schema(
+        request=ClaimInput,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, True)],
+        responses={201: ClaimOutput, 200: ClaimOutput},
+    )
+    def post(self, request, perk_id: int):
+        key = request.headers.get("Idempotency-Key", "")
+        if not key:
+            raise ValidationError({"Idempotency-Key": ["This header is required."]})
+        data = ClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        perk = get_object_or_404(Perk, pk=perk_id)
+        claim, new = perk_claim(
+            perk=perk,
+            member=member_for_user(user=request.user),
+            idempotency_key=key,
+            **data.validated_data,
+        )
+        claim = Claim.objects.select_related("code").get(pk=claim.pk)
+        return Response(
+            ClaimOutput(claim).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK
+        )
+
+
+class MyClaimsView(APIView):
+    @extend_schema(responses=ClaimOutput(many=True))
+    def get(self, request):
+        claims = selectors.member_claims(member=member_for_user(user=request.user))
+        return Response(ClaimOutput(claims, many=True).data)
+
+
+class ClaimCancelView(APIView):
+    @extend_schema(request=None, responses=ClaimOutput)
+    def post(self, request, claim_id: int):
+        member = member_for_user(user=request.user)
+        claim = Claim.objects.filter(pk=claim_id, member=member).first()
+        if claim is None:
+            raise NotFound("No such claim of yours.")
+        return Response(ClaimOutput(claim_cancel(claim=claim, member=member)).data)
+
+
+class AuditInput(serializers.Serializer):
+    member = serializers.UUIDField(help_text="The member's public id.")
+    campaign = serializers.IntegerField()
+
+
+class StaffAuditView(APIView):
+    """Site staff: a member's eligibility for a campaign as of now, and as of each claim."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(parameters=[AuditInput], responses={200: dict})
+    def get(self, request):
+        data = AuditInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        member = Member.objects.filter(public_id=data.validated_data["member"]).first()
+        campaign = Campaign.objects.filter(pk=data.validated_data["campaign"]).first()
+        if member is None or campaign is None:
+            raise NotFound("No such member or campaign.")
+        now = eligibility_decide(campaign=campaign, member=member)
+        return Response(
+            {
+                "campaign": campaign.pk,
+                "member": str(member.public_id),
+                "now": now.as_dict() | {"near_miss": now.is_near_miss},
+                "claims": [
+                    {
+                        "claim": c.pk,
+                        "perk": c.perk.title,
+                        "status": c.status,
+                        "decision": c.decision,
+                    }
+                    for c in selectors.claims_of(member=member, campaign=campaign)
+                ],
+            }
+        )
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
