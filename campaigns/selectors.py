@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from campaigns.eligibility import Decision, eligibility_decide, eligible_scores
 from campaigns.models import Brand, BrandMembership, Campaign, CampaignStatus
@@ -26,16 +26,18 @@ def campaign_for_staff(*, user, campaign_id: int) -> Campaign | None:
 
 
 def brand_campaign_rows(*, brand: Brand) -> list[dict]:
-    rows = []
-    for campaign in brand.campaigns.order_by("-created_at"):
-        rows.append(
-            {
-                "campaign": campaign,
-                "eligible": eligible_scores(campaign=campaign).count(),
-                "claims": 0,  # perks and claims come with the perks app
-            }
-        )
-    return rows
+    # Claims are counted through the reverse relations the perks app declares (perks ->
+    # claims); campaigns never imports perks.
+    live = Q(perks__claims__status__in=["claimed", "won", "fulfilled"])
+    campaigns = brand.campaigns.annotate(claims=Count("perks__claims", filter=live))
+    return [
+        {
+            "campaign": campaign,
+            "eligible": eligible_scores(campaign=campaign).count(),
+            "claims": campaign.claims,
+        }
+        for campaign in campaigns.order_by("-created_at")
+    ]
 
 
 @dataclass
