@@ -40,6 +40,9 @@ class Decision:
     reasons: list[Reason]
     facts: dict = field(default_factory=dict)
     decided_at: str = ""
+    # May enter the campaign's inclusion-share lottery: visible to brands, with evidence in
+    # one of its topics (any opted-in member with a score when it has none), whatever the score.
+    inclusion_eligible: bool = False
 
     @property
     def failed(self) -> list[Reason]:
@@ -57,6 +60,7 @@ class Decision:
         """What a claim stores: the decision, its reasons and the numbers it was made of."""
         return {
             "eligible": self.eligible,
+            "inclusion_eligible": self.inclusion_eligible,
             "reasons": [asdict(r) for r in self.reasons],
             "facts": self.facts,
             "decided_at": self.decided_at,
@@ -150,8 +154,11 @@ def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
                 f"you have {', '.join(facts.networks) or 'none'}",
             )
         )
+    visible = facts.visibility in scoring.VISIBLE_TO_BRANDS and facts.score is not None
+    engaged = bool(facts.topic_scores) if topic_ids else True
     return Decision(
         eligible=all(r.passed for r in reasons),
+        inclusion_eligible=campaign.inclusion_share_percent > 0 and visible and engaged,
         reasons=reasons,
         facts={
             "run": facts.run_id,

@@ -275,6 +275,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "klout.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "draw-lotteries": {
+        "task": "perks.tasks.lotteries_draw_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "expire-lottery-wins": {
+        "task": "perks.tasks.lottery_wins_expire_task",
+        "schedule": crontab(minute=23),
+    },
     "forget-shipping-addresses": {
         "task": "perks.tasks.addresses_forget_task",
         "schedule": crontab(hour=4, minute=7),

@@ -95,6 +95,11 @@ api_v1 = [
     path("perks/<int:perk_id>/claims/", perks_api.PerkClaimView.as_view(), name="api_perk_claim"),
     path("me/claims/", perks_api.MyClaimsView.as_view(), name="api_my_claims"),
     path(
+        "me/claims/<int:claim_id>/confirm/",
+        perks_api.ClaimConfirmView.as_view(),
+        name="api_claim_confirm",
+    ),
+    path(
         "me/claims/<int:claim_id>/cancel/",
         perks_api.ClaimCancelView.as_view(),
         name="api_claim_cancel",
@@ -154,6 +159,7 @@ urlpatterns = [
     path("perks/<int:perk_id>/", perk_views.perk_detail, name="perk_detail"),
     path("perks/<int:perk_id>/claim/", perk_views.perk_claim, name="perk_claim"),
     path("claims/<int:claim_id>/cancel/", perk_views.claim_cancel, name="claim_cancel"),
+    path("claims/<int:claim_id>/confirm/", perk_views.claim_confirm, name="claim_confirm"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("brand-admin/", brand_admin_site.urls),

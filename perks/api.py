@@ -19,6 +19,7 @@ from campaigns.models import Campaign
 from perks import selectors
 from perks.models import Claim, Perk
 from perks.services.claims import claim_cancel, perk_claim
+from perks.services.lottery import claim_confirm
 from scoring.models import Member
 from scoring.services import member_for_user
 
@@ -137,6 +138,18 @@ class ClaimCancelView(APIView):
         if claim is None:
             raise NotFound("No such claim of yours.")
         return Response(ClaimOutput(claim_cancel(claim=claim, member=member)).data)
+
+
+class ClaimConfirmView(APIView):
+    """Take a lottery win before it passes to the next in line."""
+
+    @extend_schema(request=None, responses=ClaimOutput)
+    def post(self, request, claim_id: int):
+        member = member_for_user(user=request.user)
+        claim = Claim.objects.filter(pk=claim_id, member=member).first()
+        if claim is None:
+            raise NotFound("No such claim of yours.")
+        return Response(ClaimOutput(claim_confirm(claim=claim, member=member)).data)
 
 
 class AuditInput(serializers.Serializer):

@@ -59,6 +59,15 @@ class Perk(models.Model):
     lottery_seed = models.CharField(max_length=64, blank=True)
     lottery_seed_hash = models.CharField(max_length=64, blank=True)
     drawn_at = models.DateTimeField(null=True, blank=True)
+    draw_record = models.JSONField(
+        default=dict, blank=True, help_text="The entries and the order drawn, for anyone to check."
+    )
+    # The campaign's inclusion share of this perk: units drawn among every topic-engaged
+    # member, whatever their score (see perks/services/lottery.py).
+    reserved_for_inclusion = models.PositiveIntegerField(default=0)
+    win_confirm_days = models.PositiveSmallIntegerField(
+        default=3, help_text="A lottery win not confirmed within this many days passes on."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -114,6 +123,12 @@ class Claim(models.Model):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Lottery
+    via_inclusion = models.BooleanField(
+        default=False, help_text="Entered through the campaign's inclusion share."
+    )
+    lottery_rank = models.PositiveIntegerField(null=True, blank=True)
+    win_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

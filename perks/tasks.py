@@ -21,3 +21,19 @@ def addresses_forget_task() -> int:
     from perks.services.fulfilment import addresses_forget_due
 
     return addresses_forget_due()
+
+
+@shared_task
+def lotteries_draw_task() -> int:
+    """Every few minutes (beat): draw the perks whose claim window has closed."""
+    from perks.services.lottery import lotteries_draw_due
+
+    return lotteries_draw_due()
+
+
+@shared_task
+def lottery_wins_expire_task() -> int:
+    """Hourly (beat): unconfirmed wins pass to the next in line."""
+    from perks.services.lottery import wins_expire_due
+
+    return wins_expire_due()

@@ -17,6 +17,7 @@ from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind
 from perks.services.claims import claim_cancel as claim_cancel_service
 from perks.services.claims import perk_claim as perk_claim_service
+from perks.services.lottery import claim_confirm as claim_confirm_service
 from scoring.services import member_for_user
 
 
@@ -48,6 +49,7 @@ def perk_detail(request: HttpRequest, perk_id: int) -> HttpResponse:
         "decision": eligibility_decide(campaign=perk.campaign, member=member),
         "idempotency_key": uuid.uuid4().hex,  # one per rendering: a double submit is one claim
         "needs_address": perk.kind == PerkKind.PHYSICAL,
+        "can_enter_inclusion": perk.reserved_for_inclusion > 0,
     }
     return render(request, "perks/perk_detail.html", context)
 
@@ -89,3 +91,19 @@ def claim_cancel(request: HttpRequest, claim_id: int) -> HttpResponse:
     else:
         messages.success(request, "Claim cancelled; the perk went back to the others.")
     return redirect("perk_list")
+
+
+@login_required
+@require_POST
+def claim_confirm(request: HttpRequest, claim_id: int) -> HttpResponse:
+    member = member_for_user(user=request.user)
+    claim = Claim.objects.filter(pk=claim_id, member=member).first()
+    if claim is None:
+        raise Http404("No such claim of yours.")
+    try:
+        claim_confirm_service(claim=claim, member=member)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Confirmed: check your e-mail for what comes next.")
+    return redirect("perk_detail", perk_id=claim.perk_id)

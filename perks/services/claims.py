@@ -87,12 +87,17 @@ def perk_claim(
     if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
         raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
     decision = eligibility_decide(campaign=perk.campaign, member=member)
-    if not decision.eligible:
+    via_inclusion = (
+        not decision.eligible and decision.inclusion_eligible and perk.reserved_for_inclusion > 0
+    )
+    if not decision.eligible and not via_inclusion:
         reasons = "; ".join(r.text for r in decision.failed)
         raise NotEligible(f"Not eligible: {reasons}.", decision=decision)
     try:
         with transaction.atomic():
-            claim = _claim_insert(perk, member, key, decision, shipping_name, shipping_address)
+            claim = _claim_insert(
+                perk, member, key, decision, shipping_name, shipping_address, via_inclusion
+            )
     except IntegrityError:
         again = _existing(member, key)  # the same request, retried at the same moment
         if again is not None:
@@ -105,18 +110,24 @@ def perk_claim(
     return claim, True
 
 
-def _claim_insert(perk, member, key, decision, shipping_name, shipping_address) -> Claim:
-    lottery = perk.allocation == Allocation.LOTTERY
+def _claim_insert(
+    perk, member, key, decision, shipping_name, shipping_address, via_inclusion
+) -> Claim:
+    """Insert the claim; a first-come claim takes a unit (the units reserved for the
+    inclusion lottery excepted) and, for a code perk, a code. An entry (lottery, or the
+    inclusion share of a first-come perk) takes nothing until it is drawn."""
+    lottery = perk.allocation == Allocation.LOTTERY or via_inclusion
     if not lottery:
-        taken = Perk.objects.filter(pk=perk.pk, claimed_count__lt=F("quantity")).update(
-            claimed_count=F("claimed_count") + 1
-        )
+        taken = Perk.objects.filter(
+            pk=perk.pk, claimed_count__lt=F("quantity") - F("reserved_for_inclusion")
+        ).update(claimed_count=F("claimed_count") + 1)
         if not taken:
             raise PerkSoldOut(f"{perk.title} is sold out.")
     claim = Claim.objects.create(
         perk=perk,
         member=member,
         status=ClaimStatus.ENTERED if lottery else ClaimStatus.CLAIMED,
+        via_inclusion=via_inclusion,
         idempotency_key=key,
         decision=decision.as_dict(),
         shipping_name=shipping_name.strip(),

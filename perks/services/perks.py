@@ -50,7 +50,8 @@ def perk_create(*, campaign: Campaign, user, **fields) -> Perk:
     if fields.get("kind", PerkKind.CODE) not in PerkKind.values:
         raise PerkInvalid("Unknown kind.", field="kind")
     fields.setdefault("disclosure_text", DEFAULT_DISCLOSURE.format(brand=campaign.brand.name))
-    if fields.get("allocation") == Allocation.LOTTERY:
+    fields["reserved_for_inclusion"] = quantity * campaign.inclusion_share_percent // 100
+    if fields.get("allocation") == Allocation.LOTTERY or fields["reserved_for_inclusion"]:
         seed = secrets.token_hex(32)
         fields["lottery_seed"], fields["lottery_seed_hash"] = seed, seed_hash(seed)
     return Perk.objects.create(campaign=campaign, **fields)
