@@ -82,8 +82,7 @@ def eligible_scores(*, campaign: Campaign) -> QuerySet[MemberScore]:
     return scoring.targeted_scores(targeting=campaign_targeting(campaign))
 
 
-def _topic_reasons(campaign, facts, names: dict[int, str]) -> list[Reason]:
-    wanted = list(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk"))
+def _topic_reasons(campaign, facts, names: dict[int, str], wanted) -> list[Reason]:
     if not wanted:
         return []
     parts = []
@@ -111,9 +110,12 @@ def _topic_reasons(campaign, facts, names: dict[int, str]) -> list[Reason]:
 
 def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
     """Eligible or not, with every rule's outcome in numbers."""
-    topic_ids = list(campaign.topics.values_list("topic_id", flat=True))
-    facts = scoring.member_targeting_facts(member=member, topic_ids=topic_ids)
-    names = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name"))
+    wanted = list(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk"))
+    topic_ids = [t for t, _ in wanted]
+    facts = scoring.member_targeting_facts(
+        member=member, topic_ids=topic_ids, with_networks=bool(campaign.networks)
+    )
+    names = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name")) if wanted else {}
     reasons = [
         Reason(
             "visibility",
@@ -143,7 +145,7 @@ def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
                 actual=facts.score if needed else None,
             )
         )
-    reasons += _topic_reasons(campaign, facts, names)
+    reasons += _topic_reasons(campaign, facts, names, wanted)
     if campaign.networks:
         have = sorted(set(facts.networks) & set(campaign.networks))
         reasons.append(
@@ -170,10 +172,7 @@ def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
             "visibility": facts.visibility,
             "targeting": {
                 "score": [campaign.min_score, campaign.max_score],
-                "topics": {
-                    names[t]: m
-                    for t, m in campaign.topics.values_list("topic_id", "min_topic_score")
-                },
+                "topics": {names[t]: m for t, m in wanted},
                 "topic_mode": campaign.topic_mode,
                 "networks": list(campaign.networks),
             },

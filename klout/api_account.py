@@ -42,3 +42,14 @@ class AccountDeleteView(APIView):
             raise serializers.ValidationError({"password": ["That is not your password."]})
         account_delete(member=member_for_user(user=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PingView(APIView):
+    """The smallest authenticated call: who am I. Clients use it to check a token; the
+    claims benchmark uses it as its anchor."""
+
+    @extend_schema(
+        responses=inline_serializer("Ping", {"user": serializers.IntegerField()}),
+    )
+    def get(self, request):
+        return Response({"user": request.user.pk})

@@ -104,6 +104,7 @@ api_v1 = [
         perks_api.ClaimCancelView.as_view(),
         name="api_claim_cancel",
     ),
+    path("ping/", api_account.PingView.as_view(), name="api_ping"),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -68,6 +67,8 @@ class ClaimOutput(serializers.ModelSerializer):
         ]
 
     def get_code(self, obj) -> str | None:
+        if hasattr(obj, "assigned_code"):  # given by this very request
+            return obj.assigned_code
         code = getattr(obj, "code", None)
         return code.code if code is not None else None
 
@@ -110,14 +111,14 @@ class PerkClaimView(APIView):
             raise ValidationError({"Idempotency-Key": ["This header is required."]})
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
-        perk = get_object_or_404(Perk, pk=perk_id)
         claim, new = perk_claim(
-            perk=perk,
+            perk=perk_id,
             member=member_for_user(user=request.user),
             idempotency_key=key,
             **data.validated_data,
         )
-        claim = Claim.objects.select_related("code").get(pk=claim.pk)
+        if not new or not hasattr(claim, "assigned_code"):
+            claim = Claim.objects.select_related("code").get(pk=claim.pk)
         return Response(
             ClaimOutput(claim).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK
         )

@@ -122,22 +122,30 @@ class MemberFacts:
 
 
 def member_targeting_facts(
-    *, member, topic_ids: list[int], run: ScoreRun | None = None
+    *,
+    member,
+    topic_ids: list[int],
+    run: ScoreRun | None = None,
+    with_networks: bool = True,
 ) -> MemberFacts:
+    """The member's numbers for a decision: score, shown topic scores among ``topic_ids``,
+    and (when the targeting asks) their networks."""
     run = run or latest_run()
     facts = MemberFacts(
         member_id=member.pk,
         opted_in=member.opted_in_at is not None,
         visibility=member.visibility,
-        networks=sorted(
-            set(NetworkAccount.objects.filter(member=member).values_list("network", flat=True))
-        ),
     )
+    if with_networks:
+        accounts = NetworkAccount.objects.filter(member=member).values_list("network", flat=True)
+        facts.networks = sorted(set(accounts))
     if run is None:
         return facts
     facts.run_id, facts.version = run.pk, run.version.name
     score = MemberScore.objects.filter(run=run, member=member).values_list("score", flat=True)
     facts.score = score.first()
+    if not topic_ids:
+        return facts
     hidden = set(
         TopicHide.objects.filter(member=member, topic_id__in=topic_ids).values_list(
             "topic_id", flat=True

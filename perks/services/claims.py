@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignStatus
+from klout.errors import NotFound
 from perks.errors import (
     AlreadyClaimed,
     ClaimNotCancellable,
@@ -30,24 +31,24 @@ from scoring.models import Member
 MAX_KEY_LENGTH = 64
 
 
-def _take_code(perk_id: int, claim_id: int) -> bool:
-    """Give the claim the first free code of the perk; False when none is left."""
+def _take_code(perk_id: int, claim_id: int) -> str | None:
+    """Give the claim the first free code of the perk; the code, or None when none is left."""
     if connection.vendor == "postgresql":
         table = PerkCode._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET claim_id = %s WHERE id = ("  # noqa: S608 - table name only
                 f"SELECT id FROM {table} WHERE perk_id = %s AND claim_id IS NULL "
-                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)",
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code",
                 [claim_id, perk_id],
             )
-            return cursor.rowcount == 1
-    for code_id in PerkCode.objects.filter(perk_id=perk_id, claim__isnull=True).values_list(
-        "pk", flat=True
-    )[:5]:
+            row = cursor.fetchone()
+            return row[0] if row else None
+    free = PerkCode.objects.filter(perk_id=perk_id, claim__isnull=True)
+    for code_id, code in free.values_list("pk", "code")[:5]:
         if PerkCode.objects.filter(pk=code_id, claim__isnull=True).update(claim_id=claim_id):
-            return True
-    return False
+            return code
+    return None
 
 
 def _check_open(perk: Perk) -> None:
@@ -66,7 +67,7 @@ def _existing(member: Member, key: str) -> Claim | None:
 
 def perk_claim(
     *,
-    perk: Perk,
+    perk: Perk | int,
     member: Member,
     idempotency_key: str,
     shipping_name: str = "",
@@ -74,15 +75,18 @@ def perk_claim(
 ) -> tuple[Claim, bool]:
     """Claim (or enter the lottery for) a perk. Returns the claim and whether it is new; the
     same idempotency key returns the same claim, whatever happened in between."""
+    perk_id = perk if isinstance(perk, int) else perk.pk  # read fresh: the state may move
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
     previous = _existing(member, key)
     if previous is not None:
-        if previous.perk_id != perk.pk:
+        if previous.perk_id != perk_id:
             raise PerkInvalid("This idempotency key was used for another perk.")
         return previous, False
-    perk = Perk.objects.select_related("campaign__brand").get(pk=perk.pk)
+    perk = Perk.objects.select_related("campaign__brand").filter(pk=perk_id).first()
+    if perk is None:
+        raise NotFound("No such perk.")
     _check_open(perk)
     if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
         raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
@@ -133,8 +137,10 @@ def _claim_insert(
         shipping_name=shipping_name.strip(),
         shipping_address=shipping_address.strip(),
     )
-    if not lottery and perk.kind == PerkKind.CODE and not _take_code(perk.pk, claim.pk):
-        raise PerkSoldOut(f"{perk.title} has no code left.")
+    if not lottery and perk.kind == PerkKind.CODE:
+        claim.assigned_code = _take_code(perk.pk, claim.pk)  # shown in the answer
+        if claim.assigned_code is None:
+            raise PerkSoldOut(f"{perk.title} has no code left.")
     return claim
 
 

@@ -117,7 +117,7 @@ def claim_confirm(*, claim: Claim, member) -> Claim:
             raise ClaimNotCancellable("Only a win of yours can be confirmed.")
         if claim.win_expires_at and claim.win_expires_at <= timezone.now():
             raise ClaimNotCancellable("This win has expired.")
-        if claim.perk.kind == PerkKind.CODE and not _take_code(claim.perk_id, claim.pk):
+        if claim.perk.kind == PerkKind.CODE and _take_code(claim.perk_id, claim.pk) is None:
             raise PerkSoldOut("No code is left for this perk; the brand has been told.")
         claim.status = ClaimStatus.CLAIMED
         claim.save(update_fields=["status"])
