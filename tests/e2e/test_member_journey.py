@@ -9,39 +9,14 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connections
 
 from scoring.models import Member
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, requires_chromium
+from tests.conftest import requires_chromium
 
 pytestmark = [requires_chromium, pytest.mark.browser]
 
 EMAIL = "journey@example.org"
 PASSWORD = "a-long-and-unusual-passphrase"
-
-
-@pytest.fixture
-def page(live_server, monkeypatch, tmp_path):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are
-    # ordinary synchronous calls, so allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            raise
-        finally:
-            # The test's ORM reads ran under Playwright's event loop, in a context of their
-            # own with its own connection: close it before the test database is dropped.
-            connections.close_all()
-            browser.close()
 
 
 @pytest.mark.django_db(transaction=True)
