@@ -109,7 +109,7 @@ def start_server(port: int) -> subprocess.Popen:
         "API_USER_RATE": "100000/minute",
         "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as in production
     }
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
             "-m",

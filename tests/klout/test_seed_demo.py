@@ -38,6 +38,11 @@ def test_seed_demo_creates_three_users_brand_member_and_data():
     assert MemberTopicScore.objects.filter(member=member).exists()  # the persona's topics
     assert Member.objects.filter(is_demo=True, visibility="public").count() == 11
     assert "demo personas with topics" in output
+    from perks.models import Perk
+
+    perk = Perk.objects.get(title="A bag of single-origin beans")
+    assert perk.campaign.status == "live" and perk.codes.count() == 25
+    assert "Live demo campaign" in output
 
 
 def test_seed_demo_twice_changes_nothing():

@@ -75,6 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Score run {run.pk}: {run.members_scored:,} members ({run.get_status_display()})."
             )
+        self._campaign(users)
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in as:"))
         for email, password, role in DEMO_USERS:
             self.stdout.write(f"  {role:<7} {email:<22} password: {password}")
@@ -95,6 +96,52 @@ class Command(BaseCommand):
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
         return user
+
+    def _campaign(self, users) -> None:
+        """A live demo campaign with a code perk, made through the services (once)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from campaigns.models import Campaign
+        from campaigns.services.campaigns import campaign_approve, campaign_create, campaign_submit
+        from campaigns.services.funding import campaign_fund_by_invoice
+        from perks.services.perks import perk_codes_upload, perk_create
+        from scoring.models import Topic
+
+        brand = Brand.objects.filter(memberships__user=users["brand"]).first()
+        if brand is None or Campaign.objects.filter(brand=brand).exists():
+            return
+        now = timezone.now()
+        coffee = Topic.objects.filter(slug="coffee").first()
+        campaign = campaign_create(
+            brand=brand,
+            user=users["brand"],
+            name="Demo tasting",
+            description="Single-origin beans for members whose coffee posts get people talking.",
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=60),
+            budget_cents=250_000,
+            inclusion_share_percent=20,
+            topics=[(coffee, 1)] if coffee else [],
+        )
+        campaign_fund_by_invoice(campaign=campaign, staff_user=users["staff"], reference="DEMO-1")
+        campaign_submit(campaign=campaign, user=users["brand"])
+        campaign_approve(campaign=campaign, staff_user=users["staff"], note="Demo.")
+        perk = perk_create(
+            campaign=campaign,
+            user=users["brand"],
+            title="A bag of single-origin beans",
+            description="250 g, roasted this week.",
+            kind="code",
+            quantity=25,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=30),
+            value_cents=1_500,
+        )
+        codes = "\n".join(f"DEMO-BEANS-{i:03d}" for i in range(25)).encode()
+        perk_codes_upload(perk=perk, user=users["brand"], data=codes)
+        self.stdout.write(f"Live demo campaign {campaign.name!r} with the perk {perk.title!r}.")
 
     def _topics(self, member) -> None:
         loaded = demo.demo_topics_load()
