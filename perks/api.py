@@ -131,13 +131,20 @@ class MyClaimsView(APIView):
         return Response(ClaimOutput(claims, many=True).data)
 
 
+def _own_claim(request, claim_id: int) -> tuple[Claim, Member]:
+    member = member_for_user(user=request.user)
+    claim = Claim.objects.filter(pk=claim_id, member=member).first()
+    if claim is None:
+        raise NotFound("No such claim of yours.")
+    return claim, member
+
+
 class ClaimCancelView(APIView):
+    """Give a claim back before fulfilment: the unit and the code return."""
+
     @extend_schema(request=None, responses=ClaimOutput)
     def post(self, request, claim_id: int):
-        member = member_for_user(user=request.user)
-        claim = Claim.objects.filter(pk=claim_id, member=member).first()
-        if claim is None:
-            raise NotFound("No such claim of yours.")
+        claim, member = _own_claim(request, claim_id)
         return Response(ClaimOutput(claim_cancel(claim=claim, member=member)).data)
 
 
@@ -146,10 +153,7 @@ class ClaimConfirmView(APIView):
 
     @extend_schema(request=None, responses=ClaimOutput)
     def post(self, request, claim_id: int):
-        member = member_for_user(user=request.user)
-        claim = Claim.objects.filter(pk=claim_id, member=member).first()
-        if claim is None:
-            raise NotFound("No such claim of yours.")
+        claim, member = _own_claim(request, claim_id)
         return Response(ClaimOutput(claim_confirm(claim=claim, member=member)).data)
 
 

@@ -77,33 +77,40 @@ def perk_claim(request: HttpRequest, perk_id: int) -> HttpResponse:
     return redirect("perk_detail", perk_id=perk.pk)
 
 
-@login_required
-@require_POST
-def claim_cancel(request: HttpRequest, claim_id: int) -> HttpResponse:
+def _own_claim_act(request: HttpRequest, claim_id: int, service, done: str) -> Claim:
+    """Run ``service`` on one of the member's own claims; say how it went."""
     member = member_for_user(user=request.user)
     claim = Claim.objects.filter(pk=claim_id, member=member).first()
     if claim is None:
         raise Http404("No such claim of yours.")
     try:
-        claim_cancel_service(claim=claim, member=member)
+        service(claim=claim, member=member)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Claim cancelled; the perk went back to the others.")
+        messages.success(request, done)
+    return claim
+
+
+@login_required
+@require_POST
+def claim_cancel(request: HttpRequest, claim_id: int) -> HttpResponse:
+    _own_claim_act(
+        request,
+        claim_id,
+        claim_cancel_service,
+        "Claim cancelled; the perk went back to the others.",
+    )
     return redirect("perk_list")
 
 
 @login_required
 @require_POST
 def claim_confirm(request: HttpRequest, claim_id: int) -> HttpResponse:
-    member = member_for_user(user=request.user)
-    claim = Claim.objects.filter(pk=claim_id, member=member).first()
-    if claim is None:
-        raise Http404("No such claim of yours.")
-    try:
-        claim_confirm_service(claim=claim, member=member)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Confirmed: check your e-mail for what comes next.")
+    claim = _own_claim_act(
+        request,
+        claim_id,
+        claim_confirm_service,
+        "Confirmed: check your e-mail for what comes next.",
+    )
     return redirect("perk_detail", perk_id=claim.perk_id)

@@ -55,6 +55,29 @@ def two_brands(site_staff):
     }
 
 
+def campaign_form(brand, name, starts="2026-07-01", ends="2026-07-10") -> dict:
+    """The brand admin's add form, filled in (with the empty inline formsets)."""
+    return {
+        "brand": brand.pk,
+        "name": name,
+        "starts_at_0": starts,
+        "starts_at_1": "00:00:00",
+        "ends_at_0": ends,
+        "ends_at_1": "00:00:00",
+        "budget_cents": 100,
+        "currency": "USD",
+        "min_score": 1,
+        "max_score": 100,
+        "topic_mode": "any",
+        "networks": "",
+        "inclusion_share_percent": 0,
+        "topics-TOTAL_FORMS": 0,
+        "topics-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+
+
 def b_objects(w):
     return [
         ("campaigns_campaign", w["b_campaign"].pk),
@@ -123,25 +146,7 @@ def test_add_form_offers_only_own_brands_and_refuses_others(client, two_brands):
     url = reverse("brand_admin:campaigns_campaign_add")
     page = client.get(url).content.decode()
     assert "Alpha" in page and "Beta" not in page
-    data = {
-        "brand": two_brands["b"].pk,
-        "name": "Sneaky",
-        "starts_at_0": "2026-07-01",
-        "starts_at_1": "00:00:00",
-        "ends_at_0": "2026-07-10",
-        "ends_at_1": "00:00:00",
-        "budget_cents": 100,
-        "currency": "USD",
-        "min_score": 1,
-        "max_score": 100,
-        "topic_mode": "any",
-        "networks": "",
-        "inclusion_share_percent": 0,
-        "topics-TOTAL_FORMS": 0,
-        "topics-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
-    }
+    data = campaign_form(two_brands["b"], "Sneaky", starts="2026-07-01", ends="2026-07-10")
     response = client.post(url, data)
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not Campaign.objects.filter(name="Sneaky").exists()
@@ -165,25 +170,7 @@ def test_viewer_reads_but_cannot_change_and_payments_are_for_owners(client, two_
 def test_manager_creates_a_campaign_with_validation_errors_in_the_form(client, two_brands):
     manager = staff_of(two_brands["a"], BrandRole.MANAGER)
     client.force_login(manager)
-    data = {
-        "brand": two_brands["a"].pk,
-        "name": "Bad dates",
-        "starts_at_0": "2026-07-10",
-        "starts_at_1": "00:00:00",
-        "ends_at_0": "2026-07-01",
-        "ends_at_1": "00:00:00",
-        "budget_cents": 100,
-        "currency": "USD",
-        "min_score": 1,
-        "max_score": 100,
-        "topic_mode": "any",
-        "networks": "",
-        "inclusion_share_percent": 0,
-        "topics-TOTAL_FORMS": 0,
-        "topics-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
-    }
+    data = campaign_form(two_brands["a"], "Bad dates", starts="2026-07-10", ends="2026-07-01")
     page = client.post(reverse("brand_admin:campaigns_campaign_add"), data).content.decode()
     assert "must end after it starts" in page
     assert not Payment.objects.filter(campaign__name="Bad dates").exists()

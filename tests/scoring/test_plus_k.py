@@ -38,6 +38,23 @@ def smm(tree):
     return tree["social-media-marketing"]
 
 
+def with_evidence(run, member, topic):
+    """A topic score over the evidence bar, as a run would store it."""
+    MemberTopicScore.objects.create(
+        run=run,
+        member=member,
+        topic=topic,
+        score=50,
+        true_reach=3,
+        amplification=3,
+        network_impact=3,
+        raw=1,
+        posts=2,
+        people=3,
+        actions=3,
+    )
+
+
 def give(giver, receiver, topic, at=NOW):
     return plus_k_give(giver=giver, receiver=receiver, topic=topic, now=at)
 
@@ -80,19 +97,7 @@ def test_plus_k_at_most_five_in_24_hours(receiver, tree):
     # five receivers with evidence: reuse the author on two topics and patch evidence in
     run = MemberTopicScore.objects.first().run
     for other in others:
-        MemberTopicScore.objects.create(
-            run=run,
-            member=other,
-            topic=tree["cuba"],
-            score=50,
-            true_reach=3,
-            amplification=3,
-            network_impact=3,
-            raw=1,
-            posts=2,
-            people=3,
-            actions=3,
-        )
+        with_evidence(run, other, tree["cuba"])
     for i, other in enumerate(others):
         give(giver, other, tree["cuba"], at=NOW + timedelta(hours=i))
     with pytest.raises(PlusKLimit, match="5 \\+K in 24 hours") as error:
@@ -138,19 +143,7 @@ def test_plus_k_limit_holds_under_concurrency(tree):
     )
     run = ScoreRun.objects.create(version=version, status=ScoreRun.Status.COMPLETE, as_of=AS_OF)
     for r in receivers:
-        MemberTopicScore.objects.create(
-            run=run,
-            member=r,
-            topic=tree["cuba"],
-            score=50,
-            true_reach=3,
-            amplification=3,
-            network_impact=3,
-            raw=1,
-            posts=2,
-            people=3,
-            actions=3,
-        )
+        with_evidence(run, r, tree["cuba"])
     giver = OptedInMemberFactory()
     barrier = threading.Barrier(len(receivers))
     outcomes = []
