@@ -62,7 +62,10 @@ def _check_open(perk: Perk) -> None:
 
 
 def _existing(member: Member, key: str) -> Claim | None:
-    return Claim.objects.filter(member=member, idempotency_key=key).select_related("perk").first()
+    # Unordered on purpose: the unique (member, key) index answers; an ORDER BY would let
+    # the planner walk the primary key instead.
+    found = Claim.objects.filter(member=member, idempotency_key=key).order_by()[:1]
+    return next(iter(found), None)
 
 
 def perk_claim(

@@ -196,3 +196,23 @@ def test_every_member_retries_at_once_still_one_claim_each(live_campaign, eligib
         == 10
     )
     assert len({o[1] for o in outcomes if o[0] == "ok"}) == 10  # retries got the same claim
+
+
+def test_shipping_addresses_are_forgotten_after_their_retention(live_campaign, eligible):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from perks.services.fulfilment import addresses_forget_due
+
+    perk = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
+    made, _ = claim(perk, eligible(), shipping_name="Ada L.", shipping_address="1 Main St")
+    claim_mark_fulfilled(claim=made, user=live_campaign.manager)
+    assert addresses_forget_due() == 0  # fulfilled just now: kept for the brand
+    Claim.objects.filter(pk=made.pk).update(
+        fulfilled_at=timezone.now() - timedelta(days=perk.address_retention_days, minutes=1)
+    )
+    assert addresses_forget_due() == 1
+    made.refresh_from_db()
+    assert (made.shipping_name, made.shipping_address) == ("", "")
+    assert made.address_deleted_at is not None
