@@ -147,7 +147,7 @@ def wins_expire_due() -> int:
             claim.save(update_fields=["status", "expired_at"])
             expired += 1
             runner_up = (
-                Claim.objects.select_for_update()
+                Claim.objects.select_for_update(of=("self",))
                 .filter(perk=claim.perk, status=ClaimStatus.LOST)
                 .order_by("lottery_rank")
                 .select_related("member__user")
