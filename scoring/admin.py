@@ -74,6 +74,13 @@ class MemberAdmin(admin.ModelAdmin):
         for member in queryset:
             account_delete(member=member)
 
+    def save_model(self, request, obj, form, change):
+        # Visibility goes through the service, which keeps the scores' copy in step.
+        visibility = obj.visibility
+        super().save_model(request, obj, form, change)
+        if change and "visibility" in form.changed_data:
+            services.member_update(member=obj, visibility=visibility)
+
 
 @admin.register(NetworkAccount)
 class NetworkAccountAdmin(admin.ModelAdmin):

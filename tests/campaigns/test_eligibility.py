@@ -236,3 +236,27 @@ def test_visibility_changes_and_runs_keep_the_score_flag_in_step(campaign):
     assert not eligible_scores(campaign=campaign).filter(member_id=member.pk).exists()
     later = score_run()
     assert MemberScore.objects.get(run=later, member=member).visible_to_brands is False
+
+
+def test_visibility_changed_in_the_site_admin_reaches_the_scores(client, campaign):
+    from django.urls import reverse
+
+    from scoring.services.runs import score_run
+    from tests.factories import UserFactory
+
+    member = OptedInMemberFactory(visibility=Visibility.PRIVATE)
+    run = score_run()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:scoring_member_change", args=[member.pk])
+    form = {
+        "user": member.user_id,
+        "display_name": "x",
+        "visibility": "brands",
+        "is_demo": "",
+        "network_accounts-TOTAL_FORMS": 0,
+        "network_accounts-INITIAL_FORMS": 0,
+        "consent_events-TOTAL_FORMS": 0,
+        "consent_events-INITIAL_FORMS": 0,
+    }
+    assert client.post(url, form).status_code == 302
+    assert MemberScore.objects.get(run=run, member=member).visible_to_brands is True
