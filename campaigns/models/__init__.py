@@ -6,6 +6,7 @@ from campaigns.models.campaigns import (
     CampaignEvent,
     CampaignStatus,
     CampaignTopic,
+    FairnessSnapshot,
     TopicMode,
 )
 from campaigns.models.funding import Payment, Refund, StripeEvent
@@ -20,6 +21,7 @@ __all__ = [
     "CampaignEvent",
     "CampaignStatus",
     "CampaignTopic",
+    "FairnessSnapshot",
     "Payment",
     "Refund",
     "StripeEvent",

@@ -154,3 +154,22 @@ class CampaignEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.from_status} -> {self.to_status}"
+
+
+class FairnessSnapshot(models.Model):
+    """The fairness report as it was when the campaign was submitted for review."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="fairness_snapshots"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    headline = models.TextField()
+    flagged_groups = models.JSONField(default=list)
+    report = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"fairness of {self.campaign} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -23,6 +23,7 @@ from campaigns.models import (
     CampaignEvent,
     CampaignStatus,
     CampaignTopic,
+    FairnessSnapshot,
     TopicMode,
 )
 from scoring.models import Topic
@@ -213,13 +214,39 @@ def campaign_submit(*, campaign: Campaign, user) -> Campaign:
             f"Cannot submit a campaign that is {campaign.get_status_display().lower()} and "
             "not funded: fund it first."
         )
-    return _transition(
+    campaign = _transition(
         campaign, "submit", actor=user, submitted_at=timezone.now(), rejection_reason=""
+    )
+    fairness_snapshot_take(campaign=campaign)
+    return campaign
+
+
+def fairness_snapshot_take(*, campaign: Campaign) -> FairnessSnapshot:
+    """Store the fairness report as it is now (at submission, for the review queue)."""
+    from campaigns.fairness import fairness_report, headline
+
+    report = fairness_report(campaign=campaign)
+    return FairnessSnapshot.objects.create(
+        campaign=campaign,
+        headline=headline(report),
+        flagged_groups=report.get("flagged_groups", []),
+        report=report,
     )
 
 
 def campaign_approve(*, campaign: Campaign, staff_user, note: str = "") -> Campaign:
+    """Staff approve: the campaign goes live. When its fairness snapshot flags groups
+    (selection rate below four fifths of the best-served group), a written justification
+    is required."""
     _staff_require(staff_user)
+    snapshot = FairnessSnapshot.objects.filter(campaign=campaign).first()
+    if snapshot is not None and snapshot.flagged_groups and not note.strip():
+        raise CampaignInvalid(
+            "The fairness report flags "
+            + ", ".join(snapshot.flagged_groups)
+            + ": write why the campaign may go live anyway.",
+            field="note",
+        )
     campaign = _transition(
         campaign,
         "approve",

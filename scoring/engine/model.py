@@ -82,6 +82,7 @@ class Result:
     raw: np.ndarray
     influence: np.ndarray  # per node, the fixed point's iterate
     counted_actions: np.ndarray  # actions in the window that count, per member
+    given_actions: np.ndarray  # counted actions the member took on other members' posts
     # rule -> (actions affected, weight not counted), per member
     excluded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
@@ -162,6 +163,8 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     weight = np.where(is_self, 0.0, weight)
     known = (actions.actor >= 0) & (weight > 0)
     counted = np.bincount(actions.subject, weights=(weight > 0).astype(float), minlength=n_members)
+    by_member = (weight > 0) & (actions.actor >= 0) & (actions.actor < n_members)
+    given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
     pairs, removed_pair, affected_pair = _pair_matrix(weight, actions, known, n_members, n_nodes, p)
     unknown_given, removed_burst, affected_burst = _unknown_weight(
         weight, actions, actions.actor >= 0, n_members, p
@@ -189,6 +192,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         raw=raw,
         influence=influence,
         counted_actions=counted,
+        given_actions=given.astype(np.float64),
         excluded={
             "self": (self_count, excluded_self),
             "one_actor_many_actions": (affected_pair, removed_pair),

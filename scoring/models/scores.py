@@ -98,6 +98,9 @@ class MemberScore(models.Model):
     network_impact = models.FloatField(help_text="How influential those people are.")
     raw = models.FloatField()
     actions_counted = models.PositiveIntegerField(default=0)
+    actions_given = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Counted actions the member took on others' posts."
+    )
     excluded = models.JSONField(
         default=dict, help_text="Per anti-gaming rule: actions affected and weight not counted."
     )

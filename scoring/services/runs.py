@@ -251,6 +251,7 @@ def _subset(result, keep: np.ndarray):
         network_impact=result.network_impact[keep],
         raw=result.raw[keep],
         counted_actions=result.counted_actions[keep],
+        given_actions=result.given_actions[keep],
     )
 
 
@@ -287,6 +288,7 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
             "network_impact": result.network_impact,
             "raw": result.raw,
             "actions_counted": result.counted_actions,
+            "actions_given": result.given_actions,
         }
         write_scores_pg(run_id=run.pk, columns=columns, excluded=excluded)
         return
@@ -301,6 +303,7 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
                 network_impact=float(result.network_impact[i]),
                 raw=float(result.raw[i]),
                 actions_counted=int(result.counted_actions[i]),
+                actions_given=int(result.given_actions[i]),
                 excluded=excluded[i],
             )
             for i in range(len(data.member_ids))

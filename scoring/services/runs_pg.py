@@ -79,7 +79,7 @@ def write_scores_pg(*, run_id: int, columns: dict[str, np.ndarray], excluded: li
     table = MemberScore._meta.db_table
     names = (
         "run_id, member_id, score, true_reach, amplification, network_impact, raw, "
-        "actions_counted, excluded"
+        "actions_counted, actions_given, excluded"
     )
     with (
         connection.cursor() as cursor,
@@ -96,6 +96,7 @@ def write_scores_pg(*, run_id: int, columns: dict[str, np.ndarray], excluded: li
                     float(columns["network_impact"][i]),
                     float(columns["raw"][i]),
                     int(columns["actions_counted"][i]),
+                    int(columns["actions_given"][i]),
                     json.dumps(excluded[i]),
                 )
             )

@@ -1,0 +1,295 @@
+"""The fairness report: whose engagement does a campaign's targeting leave out?
+
+Population: the members a brand could ever reach (opted in, visible to brands) with evidence
+in the campaign's topics in the latest scores (every such member with a score when the
+campaign has no topic). A member who keeps their score private is never in it: their own
+choice is not blamed on the targeting.
+
+For the population the report gives who is included (the eligibility engine's query) and
+excluded; the engagement they account for (the actions their posts on the topics received,
+and the actions they gave to others); selection rates by group with the ratio to the
+best-served group and the four-fifths flag; what-if curves over the minimum score and over
+dropping each topic; the smallest lowering of the minimum score that includes a chosen
+share of the engagement; and what the inclusion share can do. Computed on arrays from two
+queries; the group arithmetic is ``group_rates``, checked against a direct computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from campaigns.eligibility import campaign_targeting, eligible_scores
+from campaigns.models import Campaign, TopicMode
+from scoring import selectors as scoring
+from scoring.models import Member as MemberModel
+from scoring.models import MemberScore, MemberTopicScore, NetworkAccount, TopicHide
+
+FOUR_FIFTHS = 0.8
+MIN_GROUP = 30  # smaller groups are shown, but too small to judge
+ENGAGEMENT_TARGET = 0.8  # "the smallest change that includes 80% of the engagement"
+BANDS = {
+    "score band": [(1, 20), (21, 40), (41, 60), (61, 80), (81, 100)],
+    "activity (actions received)": [(0, 9), (10, 99), (100, 999), (1000, None)],
+    "connected networks": [(0, 0), (1, 1), (2, 2), (3, None)],
+    "account age (days)": [(0, 29), (30, 179), (180, 364), (365, None)],
+}
+
+
+@dataclass
+class Population:
+    member_id: np.ndarray
+    score: np.ndarray
+    received: np.ndarray
+    given: np.ndarray
+    topic_ok: np.ndarray  # bool, per campaign topic: (members, topics)
+    network_ok: np.ndarray
+    networks: np.ndarray  # connected networks
+    primary_network: list[str]
+    age_days: np.ndarray
+    activity: np.ndarray  # all counted actions received (not only on the topics)
+    included: np.ndarray  # bool: admitted by the targeting
+
+
+def _population(campaign: Campaign, run, now: datetime) -> Population:
+    wanted = list(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk"))
+    s, t = MemberScore._meta.db_table, MemberTopicScore._meta.db_table
+    h, m = TopicHide._meta.db_table, MemberModel._meta.db_table
+    topic_ids = [tid for tid, _ in wanted]
+    flags = ", ".join(
+        f"max(CASE WHEN t.topic_id = {int(tid)} AND t.score >= {int(mn)} THEN 1 ELSE 0 END)"
+        for tid, mn in wanted
+    )
+    if wanted:
+        in_topics = ", ".join(str(int(i)) for i in topic_ids)
+        sql = (
+            # Table names from the models and integers only; the run id is a parameter.
+            f"SELECT s.member_id, s.score, sum(t.actions), s.actions_given, "  # noqa: S608
+            f"s.actions_counted, "
+            f"m.created_at, {flags} FROM {s} s JOIN {t} t ON t.run_id = s.run_id "
+            f"AND t.member_id = s.member_id AND t.topic_id IN ({in_topics}) "
+            f"JOIN {m} m ON m.id = s.member_id "
+            f"WHERE s.run_id = %s AND s.visible_to_brands AND NOT EXISTS (SELECT 1 FROM {h} h "
+            f"WHERE h.member_id = t.member_id AND h.topic_id = t.topic_id) "
+            f"GROUP BY s.member_id, s.score, s.actions_given, s.actions_counted, m.created_at "
+            f"ORDER BY s.member_id"
+        )
+    else:
+        sql = (
+            f"SELECT s.member_id, s.score, s.actions_counted, s.actions_given, "  # noqa: S608
+            f"s.actions_counted, "
+            f"m.created_at FROM {s} s JOIN {m} m ON m.id = s.member_id "
+            f"WHERE s.run_id = %s AND s.visible_to_brands ORDER BY s.member_id"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.pk])
+        rows = cursor.fetchall()
+    n = len(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(wanted))
+    member_id = np.fromiter(columns[0], np.int64, n)
+    created = [c if c.tzinfo else c.replace(tzinfo=now.tzinfo) for c in columns[5]] if n else []
+    topic_ok = (
+        np.array([columns[6 + i] for i in range(len(wanted))], dtype=bool).T.reshape(n, -1)
+        if wanted
+        else np.ones((n, 0), dtype=bool)
+    )
+    networks, primary, network_ok = _networks(member_id, campaign.networks)
+    included_ids = np.fromiter(
+        eligible_scores(campaign=campaign).order_by().values_list("member_id", flat=True), np.int64
+    )
+    return Population(
+        member_id=member_id,
+        score=np.fromiter(columns[1], np.int64, n),
+        received=np.fromiter((v or 0 for v in columns[2]), np.float64, n),
+        given=np.fromiter(columns[3], np.float64, n),
+        topic_ok=topic_ok,
+        network_ok=network_ok,
+        networks=networks,
+        primary_network=primary,
+        age_days=np.fromiter(((now - c).days for c in created), np.int64, n),
+        activity=np.fromiter(columns[4], np.float64, n),
+        included=np.isin(member_id, included_ids),
+    )
+
+
+def _networks(member_id: np.ndarray, wanted: list[str]):
+    """Per member: connected networks, the first one connected, and whether one of them
+    is among the campaign's networks (True when the campaign names none)."""
+    index = {int(m): i for i, m in enumerate(member_id.tolist())}
+    count = np.zeros(len(member_id), dtype=np.int64)
+    primary = ["none"] * len(member_id)
+    ok = np.zeros(len(member_id), dtype=bool) if wanted else np.ones(len(member_id), dtype=bool)
+    accounts = NetworkAccount.objects.order_by("member_id", "connected_at", "pk").values_list(
+        "member_id", "network"
+    )
+    for member, network in accounts.iterator(chunk_size=50_000):
+        i = index.get(member)
+        if i is None:
+            continue
+        if count[i] == 0:
+            primary[i] = network
+        count[i] += 1
+        if wanted and network in wanted:
+            ok[i] = True
+    return count, primary, ok
+
+
+def group_rates(labels: list[str], included: np.ndarray) -> list[dict]:
+    """Per group: members, included, selection rate, ratio to the best-served group (among
+    groups big enough to judge), and the four-fifths flag."""
+    groups: dict[str, list[int]] = {}
+    for label, inc in zip(labels, included.tolist(), strict=True):
+        counts = groups.setdefault(label, [0, 0])
+        counts[0] += 1
+        counts[1] += int(inc)
+    judged = [k / n for n, k in groups.values() if n >= MIN_GROUP]
+    best = max(judged, default=0.0)
+    out = []
+    for label, (n, k) in groups.items():
+        rate = k / n if n else 0.0
+        big = n >= MIN_GROUP
+        ratio = rate / best if best and big else None
+        out.append(
+            {
+                "group": label,
+                "members": n,
+                "included": k,
+                "rate": rate,
+                "ratio_to_best": ratio,
+                "flagged": bool(big and ratio is not None and ratio < FOUR_FIFTHS),
+                "too_small": not big,
+            }
+        )
+    return out
+
+
+def _band(values: np.ndarray, bands) -> list[str]:
+    labels = []
+    for v in values.tolist():
+        for lo, hi in bands:
+            if v >= lo and (hi is None or v <= hi):
+                labels.append(f"{lo}+" if hi is None else f"{lo}-{hi}")
+                break
+        else:
+            labels.append("other")
+    return labels
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+def _admitted(p: Population, campaign: Campaign, *, min_score: int, drop: int | None = None):
+    topics = np.delete(p.topic_ok, drop, axis=1) if drop is not None else p.topic_ok
+    if topics.shape[1] == 0:
+        topic_pass = np.ones(len(p.member_id), dtype=bool)
+    elif campaign.topic_mode == TopicMode.ALL:
+        topic_pass = topics.all(axis=1)
+    else:
+        topic_pass = topics.any(axis=1)
+    in_range = (p.score >= min_score) & (p.score <= campaign.max_score)
+    return topic_pass & p.network_ok & in_range
+
+
+def _curve(p: Population, campaign: Campaign) -> list[dict]:
+    total = p.received.sum()
+    out = []
+    for min_score in range(1, 101):
+        admitted = _admitted(p, campaign, min_score=min_score)
+        out.append(
+            {
+                "min_score": min_score,
+                "eligible": int(admitted.sum()),
+                "excluded_engagement_share": _share(p.received[~admitted].sum(), total),
+            }
+        )
+    return out
+
+
+def fairness_report(*, campaign: Campaign, now: datetime | None = None) -> dict:
+    """The whole report, as plain data (JSON-able)."""
+    now = now or timezone.now()
+    run = scoring.latest_run()
+    if run is None:
+        return {"campaign": campaign.pk, "population": 0, "note": "No scores yet."}
+    p = _population(campaign, run, now)
+    n, inc = len(p.member_id), p.included
+    received, given = p.received.sum(), p.given.sum()
+    names = list(campaign.topics.order_by("pk").values_list("topic__name", flat=True))
+    groups = {
+        "score band": group_rates(_band(p.score, BANDS["score band"]), inc),
+        "primary network": group_rates(p.primary_network, inc),
+        "connected networks": group_rates(_band(p.networks, BANDS["connected networks"]), inc),
+        "activity (actions received)": group_rates(
+            _band(p.activity, BANDS["activity (actions received)"]), inc
+        ),
+        "account age (days)": group_rates(_band(p.age_days, BANDS["account age (days)"]), inc),
+    }
+    curve = _curve(p, campaign)
+    reach = [c for c in curve if 1 - c["excluded_engagement_share"] >= ENGAGEMENT_TARGET]
+    suggestion = max((c["min_score"] for c in reach), default=None)
+    dropped = [
+        {
+            "without_topic": names[i],
+            "eligible": int(_admitted(p, campaign, min_score=campaign.min_score, drop=i).sum()),
+            "excluded_engagement_share": _share(
+                p.received[~_admitted(p, campaign, min_score=campaign.min_score, drop=i)].sum(),
+                received,
+            ),
+        }
+        for i in range(len(names))
+    ]
+    units = campaign.perks.aggregate(total=Sum("quantity"))["total"] or 0
+    reserved = units * campaign.inclusion_share_percent // 100
+    outside = int(n - inc.sum())
+    return {
+        "campaign": campaign.pk,
+        "computed_at": now.isoformat(),
+        "run": run.pk,
+        "targeting": str(campaign_targeting(campaign)),
+        "population": n,
+        "included": int(inc.sum()),
+        "excluded": outside,
+        "excluded_share": _share(outside, n),
+        "engagement_received": float(received),
+        "excluded_received_share": _share(p.received[~inc].sum(), received),
+        "engagement_given": float(given),
+        "excluded_given_share": _share(p.given[~inc].sum(), given),
+        "groups": groups,
+        "flagged_groups": [
+            f"{dimension}: {g['group']}"
+            for dimension, rows in groups.items()
+            for g in rows
+            if g["flagged"]
+        ],
+        "min_score_curve": curve,
+        "without_each_topic": dropped,
+        "suggestion": {
+            "engagement_target": ENGAGEMENT_TARGET,
+            "min_score": suggestion,
+            "current_min_score": campaign.min_score,
+        },
+        "inclusion": {
+            "share_percent": campaign.inclusion_share_percent,
+            "units_reserved": reserved,
+            "topic_engaged_outside_targeting": outside,
+            "can_win": min(reserved, outside),
+        },
+    }
+
+
+def headline(report: dict) -> str:
+    """ "This campaign excludes 82% of the people active on Marketing, who receive 61% and
+    give 74% of its engagement"."""
+    if not report.get("population"):
+        return "Nobody is in this campaign's population yet."
+    return (
+        f"This campaign excludes {report['excluded_share']:.0%} of the {report['population']:,} "
+        f"members active in its topics, who receive {report['excluded_received_share']:.0%} "
+        f"and give {report['excluded_given_share']:.0%} of the engagement."
+    )

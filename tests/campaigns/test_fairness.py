@@ -1,0 +1,119 @@
+"""The fairness report: hand-worked cases, group arithmetic against a direct computation on
+random data, snapshots at submission, and the justification a flagged approval needs."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from campaigns.errors import CampaignInvalid
+from campaigns.fairness import FOUR_FIFTHS, MIN_GROUP, fairness_report, group_rates, headline
+from campaigns.models import CampaignTopic, FairnessSnapshot
+from campaigns.services.campaigns import campaign_approve, campaign_submit
+from campaigns.services.funding import campaign_fund_by_invoice
+from scoring.models import MemberScore, Topic, TopicHide, Visibility
+from tests.campaigns.test_eligibility import live_run, scored
+
+pytestmark = pytest.mark.django_db
+
+
+def slow_rates(labels, included):
+    """The definition, spelled out: rate per group, ratio to the best rate among groups
+    with at least MIN_GROUP members, flag below four fifths."""
+    out = {}
+    for label in set(labels):
+        members = [i for i, lab in enumerate(labels) if lab == label]
+        chosen = [i for i in members if included[i]]
+        out[label] = (len(members), len(chosen), len(chosen) / len(members))
+    best = max((r for n, _, r in out.values() if n >= MIN_GROUP), default=0)
+    return {
+        label: (n, k, r, (r / best if best and n >= MIN_GROUP else None))
+        for label, (n, k, r) in out.items()
+    }
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.booleans()), max_size=300))
+def test_group_rates_match_the_direct_computation(data):
+    import numpy as np
+
+    labels = [lab for lab, _ in data]
+    included = np.array([inc for _, inc in data], dtype=bool)
+    expected = slow_rates(labels, included.tolist())
+    for g in group_rates(labels, included):
+        n, k, rate, ratio = expected[g["group"]]
+        assert (g["members"], g["included"]) == (n, k)
+        assert g["rate"] == pytest.approx(rate)
+        if ratio is None:
+            assert g["ratio_to_best"] is None and not g["flagged"]
+        else:
+            assert g["ratio_to_best"] == pytest.approx(ratio)
+            assert g["flagged"] == (ratio < FOUR_FIFTHS)
+        assert g["too_small"] == (n < MIN_GROUP)
+
+
+def test_group_rates_hand_worked():
+    import numpy as np
+
+    labels = ["low"] * 40 + ["high"] * 40 + ["tiny"] * 5
+    included = np.array([i < 10 for i in range(40)] + [i < 30 for i in range(40)] + [False] * 5)
+    rows = {g["group"]: g for g in group_rates(labels, included)}
+    assert rows["high"]["rate"] == 0.75 and rows["high"]["ratio_to_best"] == 1.0
+    assert rows["low"]["rate"] == 0.25
+    assert rows["low"]["ratio_to_best"] == pytest.approx(1 / 3) and rows["low"]["flagged"]
+    assert rows["tiny"]["too_small"] and not rows["tiny"]["flagged"]
+
+
+@pytest.fixture
+def marketing_world(campaign):
+    """Six members active on Marketing: four in the score range (one hides the topic), two
+    below it; a private one never counts."""
+    run = live_run()
+    marketing = Topic.objects.create(slug="marketing", name="Marketing")
+    CampaignTopic.objects.create(campaign=campaign, topic=marketing, min_topic_score=10)
+    campaign.min_score = 40
+    campaign.save()
+    members = [scored(run, s, topics=[(marketing, 50)]) for s in (80, 60, 45, 41, 20, 10)]
+    TopicHide.objects.create(member=members[3], topic=marketing)
+    scored(run, 90, topics=[(marketing, 90)], visibility=Visibility.PRIVATE)
+    # engagement received on the topic and given to others, per member
+    from scoring.models import MemberTopicScore
+
+    for member, got, gave in zip(members, (10, 10, 10, 5, 30, 40), (1, 1, 1, 1, 8, 8), strict=True):
+        MemberTopicScore.objects.filter(member=member).update(actions=got)
+        MemberScore.objects.filter(member=member).update(actions_given=gave)
+    return campaign, members
+
+
+def test_report_population_shares_curve_and_suggestion(marketing_world):
+    campaign, members = marketing_world
+    report = fairness_report(campaign=campaign)
+    # the hider (41) is outside the population; the private member too
+    assert report["population"] == 5 and report["included"] == 3 and report["excluded"] == 2
+    assert report["engagement_received"] == 100.0
+    assert report["excluded_received_share"] == pytest.approx(0.7)  # 30 + 40 of 100
+    assert report["excluded_given_share"] == pytest.approx(16 / 19)
+    curve = {c["min_score"]: c for c in report["min_score_curve"]}
+    assert curve[40]["eligible"] == 3 and curve[1]["eligible"] == 5 and curve[81]["eligible"] == 0
+    assert curve[10]["excluded_engagement_share"] == 0.0
+    # including 80% of the engagement needs min score 10
+    assert report["suggestion"]["min_score"] == 10
+    assert report["without_each_topic"][0]["without_topic"] == "Marketing"
+    assert "excludes 40% of the 5 members" in headline(report)
+    bands = {g["group"]: g for g in report["groups"]["score band"]}
+    assert bands["1-20"]["included"] == 0 and bands["41-60"]["included"] == 2
+
+
+def test_submission_snapshots_the_report_and_flagged_approval_needs_a_reason(
+    marketing_world, manager, site_staff
+):
+    campaign, _ = marketing_world
+    campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff)
+    campaign_submit(campaign=campaign, user=manager)
+    snapshot = FairnessSnapshot.objects.get(campaign=campaign)
+    assert snapshot.report["population"] == 5 and "excludes" in snapshot.headline
+    FairnessSnapshot.objects.filter(pk=snapshot.pk).update(flagged_groups=["score band: 1-20"])
+    with pytest.raises(CampaignInvalid, match="score band: 1-20"):
+        campaign_approve(campaign=campaign, staff_user=site_staff, note="")
+    approved = campaign_approve(campaign=campaign, staff_user=site_staff, note="Launch event only.")
+    assert approved.status == "live" and approved.review_note == "Launch event only."
