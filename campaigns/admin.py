@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from campaigns.models import (
     Brand,
@@ -119,6 +121,20 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Fairness at submission")
+    def fairness(self, obj):
+        snapshot = obj.fairness_snapshots.first()
+        if snapshot is None:
+            return "No snapshot (not submitted yet)."
+        flagged = ", ".join(snapshot.flagged_groups) or "no flagged group"
+        return format_html(
+            "{}<br>Flagged: {} — approving with flagged groups needs a written note."
+            ' <a href="{}">Full report now</a>',
+            snapshot.headline,
+            flagged,
+            reverse("campaign_fairness", args=[obj.pk]),
+        )
 
     @admin.display(description="Budget")
     def budget(self, obj):

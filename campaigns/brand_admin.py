@@ -355,7 +355,10 @@ class CampaignBrandAdmin(BrandScoped):
             targeting = preview_targeting(request.GET)
         except (TypeError, ValueError) as error:
             return JsonResponse({"error": str(error)}, status=400)
-        return JsonResponse(eligibility_preview(targeting=targeting))
+        from campaigns.fairness import targeting_headline
+
+        fairness = targeting_headline(targeting=targeting)
+        return JsonResponse({**eligibility_preview(targeting=targeting), "fairness": fairness})
 
     def save_formset(self, request, form, formset, change):
         if form.instance.status not in campaign_services.EDITABLE:

@@ -293,3 +293,42 @@ def headline(report: dict) -> str:
         f"members active in its topics, who receive {report['excluded_received_share']:.0%} "
         f"and give {report['excluded_given_share']:.0%} of the engagement."
     )
+
+
+def targeting_headline(*, targeting) -> dict:
+    """The report's headline numbers for a targeting being edited (the live preview): a few
+    aggregate queries, no per-member arrays."""
+    from django.db.models import Count, Exists, OuterRef
+
+    run = scoring.latest_run()
+    if run is None:
+        return {"population": 0}
+    included = scoring.targeted_scores(targeting=targeting, run=run).values("member_id")
+    scores = MemberScore.objects.filter(run=run, visible_to_brands=True)
+    topic_ids = [t for t, _ in targeting.topics]
+    if topic_ids:
+        hidden = TopicHide.objects.filter(member=OuterRef("member_id"), topic=OuterRef("topic_id"))
+        rows = MemberTopicScore.objects.filter(
+            run=run, visible_to_brands=True, topic_id__in=topic_ids
+        ).exclude(Exists(hidden))
+        members = rows.values("member_id")
+        received = rows.aggregate(total=Sum("actions"))["total"] or 0
+        received_in = rows.filter(member_id__in=included).aggregate(t=Sum("actions"))["t"] or 0
+        scores = scores.filter(member_id__in=members)
+    else:
+        received = scores.aggregate(total=Sum("actions_counted"))["total"] or 0
+        received_in = (
+            scores.filter(member_id__in=included).aggregate(t=Sum("actions_counted"))["t"] or 0
+        )
+    totals = scores.aggregate(n=Count("pk"), given=Sum("actions_given"))
+    inside = scores.filter(member_id__in=included).aggregate(
+        n=Count("pk"), given=Sum("actions_given")
+    )
+    n, given = totals["n"], totals["given"] or 0
+    report = {
+        "population": n,
+        "excluded_share": _share(n - inside["n"], n),
+        "excluded_received_share": _share(received - received_in, received),
+        "excluded_given_share": _share(given - (inside["given"] or 0), given),
+    }
+    return {**report, "headline": headline(report)}

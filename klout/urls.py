@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from campaigns import api as campaigns_api
 from campaigns import views as campaign_views
-from campaigns import views_stripe
+from campaigns import views_fairness, views_stripe
 from campaigns.brand_admin import brand_admin_site
 from klout import api_account, views
 from perks import api as perks_api
@@ -105,6 +105,11 @@ api_v1 = [
         name="api_claim_cancel",
     ),
     path("ping/", api_account.PingView.as_view(), name="api_ping"),
+    path(
+        "campaigns/<int:campaign_id>/fairness/",
+        views_fairness.fairness_json,
+        name="api_fairness",
+    ),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),
     path("me/delete/", api_account.AccountDeleteView.as_view(), name="api_account_delete"),
 ]
@@ -156,6 +161,11 @@ urlpatterns = [
         name="brand_invitation",
     ),
     path("campaigns/", campaign_views.member_campaigns, name="member_campaigns"),
+    path(
+        "brand/campaigns/<int:campaign_id>/fairness/",
+        views_fairness.fairness_page,
+        name="campaign_fairness",
+    ),
     path("perks/", perk_views.perk_list, name="perk_list"),
     path("perks/<int:perk_id>/", perk_views.perk_detail, name="perk_detail"),
     path("perks/<int:perk_id>/claim/", perk_views.perk_claim, name="perk_claim"),

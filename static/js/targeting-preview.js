@@ -44,6 +44,8 @@
         return;
       }
       count.textContent = data.eligible.toLocaleString();
+      const fairness = document.getElementById("preview-fairness");
+      if (fairness && data.fairness) fairness.textContent = data.fairness.headline || "";
       bands.replaceChildren(...data.bands.map((b) => {
         const tr = document.createElement("tr");
         tr.innerHTML = "<td></td><td></td>";

@@ -117,3 +117,45 @@ def test_submission_snapshots_the_report_and_flagged_approval_needs_a_reason(
         campaign_approve(campaign=campaign, staff_user=site_staff, note="")
     approved = campaign_approve(campaign=campaign, staff_user=site_staff, note="Launch event only.")
     assert approved.status == "live" and approved.review_note == "Launch event only."
+
+
+def test_report_page_csv_and_json_for_brand_staff_and_site_staff_only(
+    client, marketing_world, manager, site_staff
+):
+    from django.urls import reverse
+
+    from tests.campaigns.conftest import staff_of
+    from tests.factories import BrandFactory
+
+    campaign, _ = marketing_world
+    url = reverse("campaign_fairness", args=[campaign.pk])
+    client.force_login(manager)
+    page = client.get(url).content.decode()
+    assert "excludes 40% of the 5 members" in page and "<svg" in page
+    assert "Selection rate by score band" in page
+    csv_body = client.get(url, {"format": "csv"}).content.decode()
+    assert csv_body.splitlines()[0].startswith("dimension,group,members,included,rate")
+    assert "score band,41-60,2,2,1.0000" in csv_body
+    data = client.get(reverse("api_fairness", args=[campaign.pk])).json()
+    assert data["population"] == 5 and data["headline"].startswith("This campaign excludes")
+    client.force_login(staff_of(BrandFactory(), "owner"))
+    assert client.get(url).status_code == 404  # another brand's staff
+    assert client.get(reverse("api_fairness", args=[campaign.pk])).status_code == 404
+    client.force_login(site_staff)
+    assert client.get(url).status_code == 200
+
+
+def test_live_preview_carries_the_fairness_headline(client, marketing_world, owner):
+    from django.urls import reverse
+
+    campaign, _ = marketing_world
+    topic = campaign.topics.get().topic
+    client.force_login(owner)
+    preview = client.get(
+        reverse("brand_admin:campaigns_campaign_preview"),
+        {"min_score": 40, "topic": f"{topic.pk}:10"},
+    ).json()
+    assert preview["eligible"] == 3
+    assert preview["fairness"]["population"] == 5
+    assert preview["fairness"]["excluded_received_share"] == pytest.approx(0.7)
+    assert "excludes 40%" in preview["fairness"]["headline"]

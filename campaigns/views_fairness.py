@@ -1,0 +1,116 @@
+"""The fairness report's page (SVG charts rendered here, and the same numbers as tables), its
+CSV export and its JSON API. For the campaign's brand staff and for site staff."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from campaigns.fairness import FOUR_FIFTHS, fairness_report, headline
+from campaigns.models import Campaign
+
+BAR_WIDTH, CURVE_W, CURVE_H = 320, 560, 180
+
+
+def _campaign_for(user, campaign_id: int) -> Campaign:
+    campaigns = Campaign.objects.select_related("brand")
+    if not user.is_staff:
+        campaigns = campaigns.filter(brand__memberships__user=user)
+    campaign = campaigns.filter(pk=campaign_id).first()
+    if campaign is None:
+        raise Http404("No such campaign among yours.")
+    return campaign
+
+
+def _bars(rows: list[dict]) -> dict:
+    best = max((g["rate"] for g in rows if not g["too_small"]), default=0)
+    bars = [
+        {**g, "width": round(g["rate"] * BAR_WIDTH, 1), "y": 8 + i * 26}
+        for i, g in enumerate(sorted(rows, key=lambda g: g["group"]))
+    ]
+    return {
+        "bars": bars,
+        "height": 16 + 26 * len(bars),
+        "line_x": round(120 + best * FOUR_FIFTHS * BAR_WIDTH, 1),
+    }
+
+
+def _curve_points(curve: list[dict]) -> dict:
+    top = max((c["eligible"] for c in curve), default=0) or 1
+
+    def x(s):
+        return round(40 + (s - 1) / 99 * (CURVE_W - 60), 1)
+
+    def y(v):
+        return round(CURVE_H - 20 - v * (CURVE_H - 40), 1)
+
+    return {
+        "eligible": " ".join(f"{x(c['min_score'])},{y(c['eligible'] / top)}" for c in curve),
+        "excluded": " ".join(
+            f"{x(c['min_score'])},{y(c['excluded_engagement_share'])}" for c in curve
+        ),
+        "top": top,
+        "width": CURVE_W,
+        "height": CURVE_H,
+    }
+
+
+@login_required
+def fairness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign_for(request.user, campaign_id)
+    report = fairness_report(campaign=campaign)
+    if request.GET.get("format") == "csv":
+        return _csv(campaign, report)
+    charts = {name: _bars(rows) for name, rows in report.get("groups", {}).items()}
+    context = {
+        "campaign": campaign,
+        "report": report,
+        "headline": headline(report),
+        "charts": charts,
+        "curve": _curve_points(report.get("min_score_curve", [])),
+        "four_fifths": FOUR_FIFTHS,
+    }
+    return render(request, "campaigns/fairness.html", context)
+
+
+def _csv(campaign: Campaign, report: dict) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="fairness-{campaign.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "dimension",
+            "group",
+            "members",
+            "included",
+            "rate",
+            "ratio_to_best",
+            "flagged",
+            "too_small",
+        ]
+    )
+    for dimension, rows in report.get("groups", {}).items():
+        for g in rows:
+            writer.writerow(
+                [
+                    dimension,
+                    g["group"],
+                    g["members"],
+                    g["included"],
+                    f"{g['rate']:.4f}",
+                    "" if g["ratio_to_best"] is None else f"{g['ratio_to_best']:.4f}",
+                    g["flagged"],
+                    g["too_small"],
+                ]
+            )
+    return response
+
+
+@login_required
+def fairness_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    campaign = _campaign_for(request.user, campaign_id)
+    report = fairness_report(campaign=campaign)
+    return JsonResponse({"headline": headline(report), **report})
