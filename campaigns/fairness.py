@@ -17,7 +17,7 @@ queries; the group arithmetic is ``group_rates``, checked against a direct compu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection
@@ -37,8 +37,8 @@ BANDS = {
     "score band": [(1, 20), (21, 40), (41, 60), (61, 80), (81, 100)],
     "activity (actions received)": [(0, 9), (10, 99), (100, 999), (1000, None)],
     "connected networks": [(0, 0), (1, 1), (2, 2), (3, None)],
-    "account age (days)": [(0, 29), (30, 179), (180, 364), (365, None)],
 }
+AGE_LABELS = np.array(["0-29", "30-179", "180-364", "365+"], dtype=object)
 
 
 @dataclass
@@ -50,134 +50,119 @@ class Population:
     topic_ok: np.ndarray  # bool, per campaign topic: (members, topics)
     network_ok: np.ndarray
     networks: np.ndarray  # connected networks
-    primary_network: list[str]
-    age_days: np.ndarray
+    primary_network: np.ndarray  # the network connected first
+    age_band: np.ndarray  # index into AGE_LABELS
     activity: np.ndarray  # all counted actions received (not only on the topics)
     included: np.ndarray  # bool: admitted by the targeting
 
 
+AGE_CUTS = (30, 180, 365)  # days: the account-age bands' boundaries
+
+
 def _population(campaign: Campaign, run, now: datetime) -> Population:
+    """The population's rows in one query: scores, engagement, per-topic flags, networks
+    (a window over the member's accounts) and the account-age band."""
     wanted = list(campaign.topics.values_list("topic_id", "min_topic_score").order_by("pk"))
     s, t = MemberScore._meta.db_table, MemberTopicScore._meta.db_table
     h, m = TopicHide._meta.db_table, MemberModel._meta.db_table
-    topic_ids = [tid for tid, _ in wanted]
-    flags = ", ".join(
-        f"max(CASE WHEN t.topic_id = {int(tid)} AND t.score >= {int(mn)} THEN 1 ELSE 0 END)"
+    a = NetworkAccount._meta.db_table
+    slugs = [n for n in campaign.networks if n.replace("-", "").replace("_", "").isalnum()]
+    listed = ", ".join(f"'{n}'" for n in slugs) or "''"
+    nets = (
+        f"SELECT member_id, network, count(*) OVER (PARTITION BY member_id) AS n, "  # noqa: S608
+        f"max(CASE WHEN network IN ({listed}) THEN 1 ELSE 0 END) "
+        f"OVER (PARTITION BY member_id) AS ok, row_number() OVER (PARTITION BY member_id "
+        f"ORDER BY connected_at, id) AS rn FROM {a}"
+    )
+    cuts = [now - timedelta(days=d) for d in AGE_CUTS]
+    age = (
+        "CASE WHEN m.created_at > %s THEN 0 WHEN m.created_at > %s THEN 1 "
+        "WHEN m.created_at > %s THEN 2 ELSE 3 END"
+    )
+    flags = "".join(
+        f", max(CASE WHEN t.topic_id = {int(tid)} AND t.score >= {int(mn)} THEN 1 ELSE 0 END)"
         for tid, mn in wanted
     )
     if wanted:
-        in_topics = ", ".join(str(int(i)) for i in topic_ids)
-        sql = (
-            # Table names from the models and integers only; the run id is a parameter.
-            f"SELECT s.member_id, s.score, sum(t.actions), s.actions_given, "  # noqa: S608
-            f"s.actions_counted, "
-            f"m.created_at, {flags} FROM {s} s JOIN {t} t ON t.run_id = s.run_id "
-            f"AND t.member_id = s.member_id AND t.topic_id IN ({in_topics}) "
-            f"JOIN {m} m ON m.id = s.member_id "
-            f"WHERE s.run_id = %s AND s.visible_to_brands AND NOT EXISTS (SELECT 1 FROM {h} h "
-            f"WHERE h.member_id = t.member_id AND h.topic_id = t.topic_id) "
-            f"GROUP BY s.member_id, s.score, s.actions_given, s.actions_counted, m.created_at "
-            f"ORDER BY s.member_id"
+        in_topics = ", ".join(str(int(tid)) for tid, _ in wanted)
+        received = "sum(t.actions)"
+        topic_join = (
+            f"JOIN {t} t ON t.run_id = s.run_id AND t.member_id = s.member_id "  # noqa: S608
+            f"AND t.topic_id IN ({in_topics}) AND NOT EXISTS (SELECT 1 FROM {h} h "
+            f"WHERE h.member_id = t.member_id AND h.topic_id = t.topic_id)"
         )
     else:
-        sql = (
-            f"SELECT s.member_id, s.score, s.actions_counted, s.actions_given, "  # noqa: S608
-            f"s.actions_counted, "
-            f"m.created_at FROM {s} s JOIN {m} m ON m.id = s.member_id "
-            f"WHERE s.run_id = %s AND s.visible_to_brands ORDER BY s.member_id"
-        )
+        received, topic_join = "max(s.actions_counted)", ""
+    # Table names come from the models; numbers and network slugs are checked above; the
+    # times and the run id are parameters.
+    sql = (
+        f"SELECT s.member_id, max(s.score), {received}, max(s.actions_given), "  # noqa: S608
+        f"max(s.actions_counted), max({age}), coalesce(max(x.n), 0), coalesce(max(x.ok), 0), "
+        f"max(x.network){flags} "
+        f"FROM {s} s JOIN {m} m ON m.id = s.member_id {topic_join} "
+        f"LEFT JOIN ({nets}) x ON x.member_id = s.member_id AND x.rn = 1 "
+        f"WHERE s.run_id = %s AND s.visible_to_brands GROUP BY s.member_id ORDER BY s.member_id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [run.pk])
+        cursor.execute(sql, [*cuts, run.pk])
         rows = cursor.fetchall()
     n = len(rows)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(wanted))
-    member_id = np.fromiter(columns[0], np.int64, n)
-    created = [c if c.tzinfo else c.replace(tzinfo=now.tzinfo) for c in columns[5]] if n else []
-    topic_ok = (
-        np.array([columns[6 + i] for i in range(len(wanted))], dtype=bool).T.reshape(n, -1)
-        if wanted
-        else np.ones((n, 0), dtype=bool)
-    )
-    networks, primary, network_ok = _networks(member_id, campaign.networks)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (9 + len(wanted))
+
+    def column(i, dtype):
+        return np.fromiter((v or 0 for v in cols[i]), dtype, n)
+
+    member_id = column(0, np.int64)
     included_ids = np.fromiter(
         eligible_scores(campaign=campaign).order_by().values_list("member_id", flat=True), np.int64
     )
+    topic_ok = np.array([cols[9 + i] for i in range(len(wanted))], dtype=bool).T.reshape(n, -1)
     return Population(
         member_id=member_id,
-        score=np.fromiter(columns[1], np.int64, n),
-        received=np.fromiter((v or 0 for v in columns[2]), np.float64, n),
-        given=np.fromiter(columns[3], np.float64, n),
+        score=column(1, np.int64),
+        received=column(2, np.float64),
+        given=column(3, np.float64),
         topic_ok=topic_ok,
-        network_ok=network_ok,
-        networks=networks,
-        primary_network=primary,
-        age_days=np.fromiter(((now - c).days for c in created), np.int64, n),
-        activity=np.fromiter(columns[4], np.float64, n),
+        network_ok=column(7, np.int64).astype(bool) if campaign.networks else np.ones(n, bool),
+        networks=column(6, np.int64),
+        primary_network=np.array([v or "none" for v in cols[8]], dtype=object),
+        age_band=column(5, np.int64),
+        activity=column(4, np.float64),
         included=np.isin(member_id, included_ids),
     )
 
 
-def _networks(member_id: np.ndarray, wanted: list[str]):
-    """Per member: connected networks, the first one connected, and whether one of them
-    is among the campaign's networks (True when the campaign names none)."""
-    index = {int(m): i for i, m in enumerate(member_id.tolist())}
-    count = np.zeros(len(member_id), dtype=np.int64)
-    primary = ["none"] * len(member_id)
-    ok = np.zeros(len(member_id), dtype=bool) if wanted else np.ones(len(member_id), dtype=bool)
-    accounts = NetworkAccount.objects.order_by("member_id", "connected_at", "pk").values_list(
-        "member_id", "network"
-    )
-    for member, network in accounts.iterator(chunk_size=50_000):
-        i = index.get(member)
-        if i is None:
-            continue
-        if count[i] == 0:
-            primary[i] = network
-        count[i] += 1
-        if wanted and network in wanted:
-            ok[i] = True
-    return count, primary, ok
-
-
-def group_rates(labels: list[str], included: np.ndarray) -> list[dict]:
+def group_rates(labels, included: np.ndarray) -> list[dict]:
     """Per group: members, included, selection rate, ratio to the best-served group (among
     groups big enough to judge), and the four-fifths flag."""
-    groups: dict[str, list[int]] = {}
-    for label, inc in zip(labels, included.tolist(), strict=True):
-        counts = groups.setdefault(label, [0, 0])
-        counts[0] += 1
-        counts[1] += int(inc)
-    judged = [k / n for n, k in groups.values() if n >= MIN_GROUP]
-    best = max(judged, default=0.0)
+    names, inverse = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
+    members = np.bincount(inverse, minlength=len(names))
+    chosen = np.bincount(inverse, weights=np.asarray(included, dtype=float), minlength=len(names))
+    rates = np.divide(chosen, members, out=np.zeros(len(names)), where=members > 0)
+    big = members >= MIN_GROUP
+    best = float(rates[big].max()) if big.any() else 0.0
     out = []
-    for label, (n, k) in groups.items():
-        rate = k / n if n else 0.0
-        big = n >= MIN_GROUP
-        ratio = rate / best if best and big else None
+    for i, name in enumerate(names.tolist()):
+        ratio = float(rates[i] / best) if best and big[i] else None
         out.append(
             {
-                "group": label,
-                "members": n,
-                "included": k,
-                "rate": rate,
+                "group": name,
+                "members": int(members[i]),
+                "included": int(chosen[i]),
+                "rate": float(rates[i]),
                 "ratio_to_best": ratio,
-                "flagged": bool(big and ratio is not None and ratio < FOUR_FIFTHS),
-                "too_small": not big,
+                "flagged": bool(ratio is not None and ratio < FOUR_FIFTHS),
+                "too_small": not bool(big[i]),
             }
         )
     return out
 
 
-def _band(values: np.ndarray, bands) -> list[str]:
-    labels = []
-    for v in values.tolist():
-        for lo, hi in bands:
-            if v >= lo and (hi is None or v <= hi):
-                labels.append(f"{lo}+" if hi is None else f"{lo}-{hi}")
-                break
-        else:
-            labels.append("other")
-    return labels
+def _band(values: np.ndarray, bands) -> np.ndarray:
+    """Each value's band label ("1-20", "1000+")."""
+    labels = np.array([f"{lo}+" if hi is None else f"{lo}-{hi}" for lo, hi in bands], dtype=object)
+    lows = np.array([lo for lo, _ in bands])
+    return labels[np.clip(np.searchsorted(lows, values, side="right") - 1, 0, len(bands) - 1)]
 
 
 def _share(part: float, whole: float) -> float:
@@ -228,7 +213,7 @@ def fairness_report(*, campaign: Campaign, now: datetime | None = None) -> dict:
         "activity (actions received)": group_rates(
             _band(p.activity, BANDS["activity (actions received)"]), inc
         ),
-        "account age (days)": group_rates(_band(p.age_days, BANDS["account age (days)"]), inc),
+        "account age (days)": group_rates(AGE_LABELS[p.age_band], inc),
     }
     curve = _curve(p, campaign)
     reach = [c for c in curve if 1 - c["excluded_engagement_share"] >= ENGAGEMENT_TARGET]
