@@ -116,7 +116,9 @@ def _population(campaign: Campaign, run, now: datetime) -> Population:
     included_ids = np.fromiter(
         eligible_scores(campaign=campaign).order_by().values_list("member_id", flat=True), np.int64
     )
-    topic_ok = np.array([cols[9 + i] for i in range(len(wanted))], dtype=bool).T.reshape(n, -1)
+    topic_ok = np.zeros((n, len(wanted)), dtype=bool)
+    for i in range(len(wanted)):
+        topic_ok[:, i] = np.fromiter(cols[9 + i], np.int64, n).astype(bool)
     return Population(
         member_id=member_id,
         score=column(1, np.int64),
@@ -196,8 +198,11 @@ def _curve(p: Population, campaign: Campaign) -> list[dict]:
     return out
 
 
-def fairness_report(*, campaign: Campaign, now: datetime | None = None) -> dict:
-    """The whole report, as plain data (JSON-able)."""
+def fairness_report(
+    *, campaign: Campaign, now: datetime | None = None, engagement_target: float = ENGAGEMENT_TARGET
+) -> dict:
+    """The whole report, as plain data (JSON-able). ``engagement_target`` is the share of
+    the engagement the suggested minimum score must include."""
     now = now or timezone.now()
     run = scoring.latest_run()
     if run is None:
@@ -216,7 +221,7 @@ def fairness_report(*, campaign: Campaign, now: datetime | None = None) -> dict:
         "account age (days)": group_rates(AGE_LABELS[p.age_band], inc),
     }
     curve = _curve(p, campaign)
-    reach = [c for c in curve if 1 - c["excluded_engagement_share"] >= ENGAGEMENT_TARGET]
+    reach = [c for c in curve if 1 - c["excluded_engagement_share"] >= engagement_target]
     suggestion = max((c["min_score"] for c in reach), default=None)
     dropped = [
         {
@@ -255,7 +260,7 @@ def fairness_report(*, campaign: Campaign, now: datetime | None = None) -> dict:
         "min_score_curve": curve,
         "without_each_topic": dropped,
         "suggestion": {
-            "engagement_target": ENGAGEMENT_TARGET,
+            "engagement_target": engagement_target,
             "min_score": suggestion,
             "current_min_score": campaign.min_score,
         },

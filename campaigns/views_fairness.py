@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from campaigns.fairness import FOUR_FIFTHS, fairness_report, headline
+from campaigns.fairness import ENGAGEMENT_TARGET, FOUR_FIFTHS, fairness_report, headline
 from campaigns.models import Campaign
 
 BAR_WIDTH, CURVE_W, CURVE_H = 320, 560, 180
@@ -58,10 +58,20 @@ def _curve_points(curve: list[dict]) -> dict:
     }
 
 
+def _target(request: HttpRequest) -> float:
+    """The engagement share the suggestion must include: ``?share=60`` (percent), 80 by
+    default; out-of-range or malformed values fall back to the default."""
+    try:
+        share = float(request.GET.get("share", ENGAGEMENT_TARGET * 100)) / 100
+    except ValueError:
+        return ENGAGEMENT_TARGET
+    return share if 0 < share <= 1 else ENGAGEMENT_TARGET
+
+
 @login_required
 def fairness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report(campaign=campaign)
+    report = fairness_report(campaign=campaign, engagement_target=_target(request))
     if request.GET.get("format") == "csv":
         return _csv(campaign, report)
     charts = {name: _bars(rows) for name, rows in report.get("groups", {}).items()}
@@ -112,5 +122,5 @@ def _csv(campaign: Campaign, report: dict) -> HttpResponse:
 @login_required
 def fairness_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
     campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report(campaign=campaign)
+    report = fairness_report(campaign=campaign, engagement_target=_target(request))
     return JsonResponse({"headline": headline(report), **report})

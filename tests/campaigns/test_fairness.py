@@ -4,9 +4,10 @@ random data, snapshots at submission, and the justification a flagged approval n
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaigns.eligibility import eligibility_decide
 from campaigns.errors import CampaignInvalid
 from campaigns.fairness import FOUR_FIFTHS, MIN_GROUP, fairness_report, group_rates, headline
 from campaigns.models import CampaignTopic, FairnessSnapshot
@@ -138,6 +139,15 @@ def test_report_page_csv_and_json_for_brand_staff_and_site_staff_only(
     assert "score band,41-60,2,2,1.0000" in csv_body
     data = client.get(reverse("api_fairness", args=[campaign.pk])).json()
     assert data["population"] == 5 and data["headline"].startswith("This campaign excludes")
+    # a chosen share: including 30% of the engagement needs no lower minimum than 40 ...
+    half = client.get(reverse("api_fairness", args=[campaign.pk]), {"share": 30}).json()
+    assert half["suggestion"] == {
+        "engagement_target": 0.3,
+        "min_score": 40,
+        "current_min_score": 40,
+    }
+    bad = client.get(reverse("api_fairness", args=[campaign.pk]), {"share": "lots"}).json()
+    assert bad["suggestion"]["engagement_target"] == 0.8
     client.force_login(staff_of(BrandFactory(), "owner"))
     assert client.get(url).status_code == 404  # another brand's staff
     assert client.get(reverse("api_fairness", args=[campaign.pk])).status_code == 404
@@ -159,3 +169,67 @@ def test_live_preview_carries_the_fairness_headline(client, marketing_world, own
     assert preview["fairness"]["population"] == 5
     assert preview["fairness"]["excluded_received_share"] == pytest.approx(0.7)
     assert "excludes 40%" in preview["fairness"]["headline"]
+
+
+people = st.lists(
+    st.tuples(
+        st.integers(1, 100),  # overall score
+        st.sampled_from([Visibility.PRIVATE, Visibility.BRANDS, Visibility.PUBLIC]),
+        st.one_of(st.none(), st.integers(1, 100)),  # Marketing topic score (None: no evidence)
+        st.integers(0, 50),  # actions received on the topic
+        st.integers(0, 20),  # actions given
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people, st.integers(1, 100), st.integers(1, 100))
+def test_report_matches_a_direct_computation_on_random_members(
+    campaign, crowd, min_score, min_topic
+):
+    """Population, inclusion, engagement shares and score-band rates, recomputed member by
+    member with the eligibility engine's own decision."""
+    from scoring.models import MemberTopicScore
+
+    MemberScore.objects.all().delete()
+    from scoring.models import ScoreRun
+
+    ScoreRun.objects.all().delete()
+    CampaignTopic.objects.filter(campaign=campaign).delete()
+    run = live_run()
+    marketing, _ = Topic.objects.get_or_create(slug="marketing", defaults={"name": "Marketing"})
+    CampaignTopic.objects.create(campaign=campaign, topic=marketing, min_topic_score=min_topic)
+    campaign.min_score, campaign.max_score = min_score, 100
+    campaign.save()
+    members = []
+    for score, visibility, topic_score, got, gave in crowd:
+        topics = [(marketing, topic_score)] if topic_score else []
+        member = scored(run, score, topics=topics, visibility=visibility)
+        MemberTopicScore.objects.filter(member=member).update(actions=got)
+        MemberScore.objects.filter(member=member).update(actions_given=gave)
+        members.append((member, score, visibility, topic_score, got, gave))
+    report = fairness_report(campaign=campaign)
+    population = [m for m in members if m[2] != Visibility.PRIVATE and m[3]]
+    included = [
+        m for m in population if eligibility_decide(campaign=campaign, member=m[0]).eligible
+    ]
+    assert report.get("population", 0) == len(population)
+    if not population:
+        return
+    assert report["included"] == len(included)
+    got_all = sum(m[4] for m in population)
+    got_out = sum(m[4] for m in population if m not in included)
+    assert report["excluded_received_share"] == pytest.approx(got_out / got_all if got_all else 0)
+    gave_all = sum(m[5] for m in population)
+    gave_out = sum(m[5] for m in population if m not in included)
+    assert report["excluded_given_share"] == pytest.approx(gave_out / gave_all if gave_all else 0)
+    bands = {g["group"]: g for g in report["groups"]["score band"]}
+    for lo, hi in ((1, 20), (21, 40), (41, 60), (61, 80), (81, 100)):
+        in_band = [m for m in population if lo <= m[1] <= hi]
+        if in_band:
+            row = bands[f"{lo}-{hi}"]
+            assert row["members"] == len(in_band)
+            assert row["included"] == sum(1 for m in in_band if m in included)
