@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from campaigns.models import Brand, BrandMembership, BrandRole
-from scoring.models import Action, ActionKind, Content, Member, NetworkAccount
+from scoring.models import Action, ActionKind, Content, Member, MemberTopicScore, NetworkAccount
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -90,3 +90,19 @@ class BrandMembershipFactory(factory.django.DjangoModelFactory):
     brand = factory.SubFactory(BrandFactory)
     user = factory.SubFactory(UserFactory)
     role = BrandRole.MANAGER
+
+
+class MemberTopicScoreFactory(factory.django.DjangoModelFactory):
+    """A topic score over the evidence bar, as a run stores it (give run, member, topic)."""
+
+    class Meta:
+        model = MemberTopicScore
+
+    score = 50
+    true_reach = 3
+    amplification = 3
+    network_impact = 3
+    raw = 1
+    posts = 2
+    people = 3
+    actions = 3

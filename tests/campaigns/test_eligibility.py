@@ -20,13 +20,12 @@ from scoring.models import (
     VISIBLE_TO_BRANDS,
     AlgorithmVersion,
     MemberScore,
-    MemberTopicScore,
     ScoreRun,
     Topic,
     TopicHide,
     Visibility,
 )
-from tests.factories import NetworkAccountFactory, OptedInMemberFactory
+from tests.factories import MemberTopicScoreFactory, NetworkAccountFactory, OptedInMemberFactory
 
 pytestmark = pytest.mark.django_db
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
@@ -53,18 +52,11 @@ def scored(run, score, topics=(), visibility=Visibility.BRANDS, networks=("twitt
         visible_to_brands=visibility in VISIBLE_TO_BRANDS,
     )
     for topic, topic_score in topics:
-        MemberTopicScore.objects.create(
+        MemberTopicScoreFactory(
             run=run,
             member=member,
             topic=topic,
             score=topic_score,
-            true_reach=1,
-            amplification=1,
-            network_impact=1,
-            raw=1,
-            posts=2,
-            people=3,
-            actions=3,
             member_score=score,  # as a run writes them
             visible_to_brands=visibility in VISIBLE_TO_BRANDS,
         )

@@ -58,26 +58,15 @@ def test_data_export_is_not_cached(member_client):
 
 
 def test_data_export_includes_topics_hides_disputes_and_plus_k(client):
-    from scoring.models import MemberTopicScore, PlusK, Topic, TopicDispute, TopicHide
+    from scoring.models import PlusK, Topic, TopicDispute, TopicHide
     from scoring.services.runs import score_run
+    from tests.factories import MemberTopicScoreFactory
 
     member = MemberFactory(display_name="Ada")
     member_opt_in(member=member)
     topic = Topic.objects.create(slug="python-programming", name="Python")
     run = score_run()
-    MemberTopicScore.objects.create(
-        run=run,
-        member=member,
-        topic=topic,
-        score=40,
-        true_reach=3,
-        amplification=4,
-        network_impact=5,
-        raw=2,
-        posts=2,
-        people=3,
-        actions=4,
-    )
+    MemberTopicScoreFactory(run=run, member=member, topic=topic, score=40, actions=4)
     TopicHide.objects.create(member=member, topic=topic)
     TopicDispute.objects.create(member=member, topic=topic, reason="I write Go.")
     fan = MemberFactory(display_name="Fan Name")

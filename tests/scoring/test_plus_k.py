@@ -13,7 +13,7 @@ from scoring.models import MemberScore, MemberTopicScore, PlusK, Visibility
 from scoring.services.runs import score_run_execute, score_run_start
 from scoring.services.topics_members import PLUS_K_PER_DAY, plus_k_give, topic_hide
 from tests.conftest import requires_postgres
-from tests.factories import OptedInMemberFactory
+from tests.factories import MemberTopicScoreFactory, OptedInMemberFactory
 from tests.scoring.topic_world import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -40,19 +40,7 @@ def smm(tree):
 
 def with_evidence(run, member, topic):
     """A topic score over the evidence bar, as a run would store it."""
-    MemberTopicScore.objects.create(
-        run=run,
-        member=member,
-        topic=topic,
-        score=50,
-        true_reach=3,
-        amplification=3,
-        network_impact=3,
-        raw=1,
-        posts=2,
-        people=3,
-        actions=3,
-    )
+    MemberTopicScoreFactory(run=run, member=member, topic=topic)
 
 
 def give(giver, receiver, topic, at=NOW):
