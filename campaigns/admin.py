@@ -195,7 +195,8 @@ class PaymentAdmin(ReadOnly):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
-    list_display = ["payment", "amount_cents", "status", "stripe_refund_id", "created_at"]
+    list_display = ["payment", "reason", "amount_cents", "status", "stripe_refund_id", "created_at"]
+    list_filter = ["reason", "status"]
 
 
 @admin.register(StripeEvent)

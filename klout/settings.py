@@ -291,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.campaigns_end_due_task",
         "schedule": crontab(minute="*/15"),
     },
+    "settle-ended-campaigns": {
+        "task": "campaigns.tasks.campaigns_settle_task",
+        "schedule": crontab(minute=41),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class Payment(models.Model):
         PAID = "paid", "Paid"
         EXPIRED = "expired", "Expired"
         FAILED = "failed", "Failed"
+        RETURNED = "returned", "Paid, then returned in full (not needed)"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=16, choices=Provider.choices)
@@ -62,7 +63,15 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
-    """Unused budget given back when a campaign ends."""
+    """Money given back: the budget a campaign did not use, in at most two parts (what is
+    certainly unused when it ends; what was held back for outstanding claims, once they are
+    settled), or a whole payment that was not needed (a second payment, or one made for an
+    amount that is no longer the budget)."""
+
+    class Reason(models.TextChoices):
+        UNUSED = "unused", "Unused budget at the campaign's end"
+        RELEASED = "released", "Budget held back for outstanding claims, released"
+        RETURNED = "returned", "Payment not needed, returned in full"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -70,6 +79,7 @@ class Refund(models.Model):
         FAILED = "failed", "Failed"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.UNUSED)
     amount_cents = models.PositiveBigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
@@ -79,12 +89,12 @@ class Refund(models.Model):
 
     class Meta:
         constraints = [
-            # one refund per payment: the campaign's end refunds once
-            models.UniqueConstraint(fields=["payment"], name="one_refund_per_payment"),
+            # each kind of refund happens once per payment, however often it is asked for
+            models.UniqueConstraint(fields=["payment", "reason"], name="one_refund_per_reason"),
         ]
 
     def __str__(self) -> str:
-        return f"refund {self.amount_cents} of {self.payment}"
+        return f"refund ({self.reason}) {self.amount_cents} of {self.payment}"
 
 
 class StripeEvent(models.Model):

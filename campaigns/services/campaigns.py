@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from campaigns.errors import CampaignInvalid, InvalidTransition, RoleRequired
@@ -41,6 +42,14 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "end": ((S.FUNDED, S.REJECTED, S.LIVE, S.PAUSED), S.ENDED),
 }
 MAX_CAMPAIGN_TOPICS = 10
+
+
+def campaign_committed_cents(campaign: Campaign) -> int:
+    """The budget the campaign's perks can spend if every unit is given: the sum of value
+    times quantity (through the reverse relation the perks app declares). Kept within the
+    budget, so fulfilment never runs out of money."""
+    total = campaign.perks.aggregate(total=Sum(F("value_cents") * F("quantity")))["total"]
+    return int(total or 0)
 
 
 def brand_role_require(*, user, brand: Brand, role: str) -> BrandMembership:
@@ -164,6 +173,12 @@ def campaign_update(
     }
     _check_money_and_dates(merged)
     _check_targeting(merged)
+    committed = campaign_committed_cents(campaign)
+    if "budget_cents" in fields and fields["budget_cents"] < committed:
+        raise CampaignInvalid(
+            f"The budget cannot be less than the {committed} cents its perks already commit.",
+            field="budget_cents",
+        )
     for name, value in fields.items():
         setattr(campaign, name, value)
     campaign.save()

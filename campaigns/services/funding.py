@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from campaigns.errors import FundingUnavailable, InvalidTransition, RoleRequired, StripeEventInvalid
@@ -23,6 +23,8 @@ from campaigns.services.campaigns import brand_role_require, campaign_mark_funde
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe keeps a Checkout Session open for 24 hours; an open one is offered again until then.
+CHECKOUT_REUSE_WINDOW = timedelta(hours=23)
 
 
 def _stripe():
@@ -43,18 +45,35 @@ def campaign_checkout_start(
     *, campaign: Campaign, user, success_url: str, cancel_url: str
 ) -> Payment:
     """A Stripe Checkout Session for the campaign's budget (brand owners only). The payment
-    row exists before Stripe is called, so the webhook always finds it."""
+    row exists before Stripe is called, so the webhook always finds it. While a checkout
+    for the same amount is open, asking again gives that one back rather than a second
+    session that could be paid twice."""
     brand_role_require(user=user, brand=campaign.brand, role=BrandRole.OWNER)
     stripe = _stripe()
-    if campaign.status != CampaignStatus.DRAFT:
-        raise InvalidTransition("Only a draft campaign is funded.")
-    payment = Payment.objects.create(
-        campaign=campaign,
-        provider=Payment.Provider.STRIPE,
-        amount_cents=campaign.budget_cents,
-        currency=campaign.currency,
-        created_by=user,
-    )
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.status != CampaignStatus.DRAFT:
+            raise InvalidTransition("Only a draft campaign is funded.")
+        open_payment = (
+            campaign.payments.filter(
+                provider=Payment.Provider.STRIPE, status=Payment.Status.PENDING
+            )
+            .filter(created_at__gte=timezone.now() - CHECKOUT_REUSE_WINDOW)
+            .exclude(checkout_url="")
+            .first()
+        )
+        if open_payment is not None and (open_payment.amount_cents, open_payment.currency) == (
+            campaign.budget_cents,
+            campaign.currency,
+        ):
+            return open_payment
+        payment = Payment.objects.create(
+            campaign=campaign,
+            provider=Payment.Provider.STRIPE,
+            amount_cents=campaign.budget_cents,
+            currency=campaign.currency,
+            created_by=user,
+        )
     try:
         session = stripe.checkout.Session.create(
             mode="payment",
@@ -178,31 +197,44 @@ def _payment_for(session: dict) -> Payment | None:
 
 
 def _on_session_paid(session: dict) -> str:
+    """Money arrived. It funds the campaign when the campaign is still a draft and the amount
+    and currency are its budget as it is now; otherwise (funded meanwhile by another payment
+    or an invoice, or the budget changed) the payment is recorded and returned in full, so
+    no money is ever kept without funding."""
     payment = _payment_for(session)
     if payment is None:
         return "ignored: no payment of ours"
     if session.get("payment_status") != "paid":
         return "ignored: not paid yet"
-    if session.get("amount_total") != payment.amount_cents or (
-        str(session.get("currency", "")).upper() != payment.currency
-    ):
+    paid = (session.get("amount_total"), str(session.get("currency", "")).upper())
+    if paid != (payment.amount_cents, payment.currency):
         raise ValueError(
-            f"paid {session.get('amount_total')} {session.get('currency')}, expected "
-            f"{payment.amount_cents} {payment.currency}: not applied, check the payment"
+            f"paid {paid[0]} {paid[1]}, expected {payment.amount_cents} {payment.currency}: "
+            "not applied, check the payment"
         )
-    moved = Payment.objects.filter(
-        pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.EXPIRED]
-    ).update(
-        status=Payment.Status.PAID,
-        paid_at=timezone.now(),
-        stripe_payment_intent_id=session.get("payment_intent") or "",
-        stripe_checkout_session_id=session.get("id"),
-    )
-    if not moved:
+    campaign = Campaign.objects.select_for_update().get(pk=payment.campaign_id)
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.EXPIRED):
         return "ignored: payment already applied"
-    campaign = payment.campaign
-    if campaign.status == CampaignStatus.DRAFT:
+    funds = campaign.status == CampaignStatus.DRAFT and paid == (
+        campaign.budget_cents,
+        campaign.currency,
+    )
+    payment.status = Payment.Status.PAID if funds else Payment.Status.RETURNED
+    payment.paid_at = timezone.now()
+    payment.stripe_payment_intent_id = session.get("payment_intent") or ""
+    payment.stripe_checkout_session_id = session.get("id")
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "stripe_payment_intent_id",
+            "stripe_checkout_session_id",
+        ]
+    )
+    if funds:
         campaign_mark_funded(campaign=campaign, note=f"Stripe Checkout {session.get('id')}")
+        return "processed"
+    _refund_create(payment, Refund.Reason.RETURNED, payment.amount_cents)
     return "processed"
 
 
@@ -247,19 +279,43 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
     return event
 
 
-def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
-    """Give back the budget the campaign did not spend (once). By card for Stripe payments
-    (a task calls Stripe); recorded at once for invoices (staff issue the credit note)."""
-    payment = campaign.payments.filter(status=Payment.Status.PAID).first()
-    amount = campaign.budget_cents - campaign.spent_cents - campaign.refunded_cents
-    if payment is None or amount <= 0:
+def outstanding_cents(campaign: Campaign) -> int:
+    """What the campaign may still spend after it ends: claims taken or won but not yet
+    fulfilled, and the units of lotteries not yet drawn (their winners may still take
+    them). Counted through the reverse relations the perks app declares."""
+    perks = campaign.perks.annotate(
+        open_claims=Count("claims", filter=Q(claims__status__in=["claimed", "won"]))
+    ).values(
+        "value_cents",
+        "open_claims",
+        "quantity",
+        "claimed_count",
+        "allocation",
+        "reserved_for_inclusion",
+        "drawn_at",
+        "lottery_seed",
+    )
+    total = 0
+    for p in perks:
+        undrawn = 0
+        if p["drawn_at"] is None and p["lottery_seed"]:
+            left = max(p["quantity"] - p["claimed_count"], 0)
+            undrawn = (
+                left if p["allocation"] == "lottery" else min(p["reserved_for_inclusion"], left)
+            )
+        total += p["value_cents"] * (p["open_claims"] + undrawn)
+    return total
+
+
+def _refund_create(payment: Payment, reason: str, amount: int) -> Refund | None:
+    """A refund of ``reason`` for the payment (once: the unique constraint), completed at
+    once for invoices and by a task calling Stripe for card payments."""
+    if amount <= 0:
         return None
-    with transaction.atomic():
-        refund, created = Refund.objects.get_or_create(
-            payment=payment, defaults={"amount_cents": amount}
-        )
-        if not created:
-            return refund
+    refund, created = Refund.objects.get_or_create(
+        payment=payment, reason=reason, defaults={"amount_cents": amount}
+    )
+    if created:
         if payment.provider == Payment.Provider.INVOICE:
             _refund_complete(refund, stripe_refund_id=None)
         else:
@@ -267,6 +323,47 @@ def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
 
             transaction.on_commit(lambda: refund_issue_task.delay(refund.pk))
     return refund
+
+
+def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
+    """Give back the budget an ended campaign will not use. When it ends, everything but
+    what outstanding claims and undrawn lotteries may still spend is refunded; the part
+    held back is released (``campaigns_settle_due``) once nothing is outstanding any more.
+    Under the campaign's row lock, which fulfilment's spending also takes, so a unit is
+    never both spent and refunded."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        payment = campaign.payments.filter(status=Payment.Status.PAID).first()
+        if payment is None or campaign.status != CampaignStatus.ENDED:
+            return None
+        budget_refunds = payment.refunds.filter(
+            reason__in=[Refund.Reason.UNUSED, Refund.Reason.RELEASED]
+        ).exclude(status=Refund.Status.FAILED)
+        done = {r.reason: r for r in budget_refunds}
+        given = sum(r.amount_cents for r in done.values())  # pending ones included
+        held = outstanding_cents(campaign)
+        amount = campaign.budget_cents - campaign.spent_cents - given - held
+        if Refund.Reason.UNUSED not in done and (amount > 0 or held == 0):
+            return _refund_create(payment, Refund.Reason.UNUSED, amount)
+        if held == 0 and Refund.Reason.RELEASED not in done:
+            return _refund_create(payment, Refund.Reason.RELEASED, amount)
+    return None
+
+
+def campaigns_settle_due() -> int:
+    """Release the budget held back at the end of campaigns whose outstanding claims are
+    all settled (fulfilled, cancelled, expired or lost); returns how many refunds."""
+    due = (
+        Campaign.objects.filter(status=CampaignStatus.ENDED, payments__status=Payment.Status.PAID)
+        .filter(budget_cents__gt=F("spent_cents") + F("refunded_cents"))
+        .exclude(payments__refunds__reason=Refund.Reason.RELEASED)
+        .values_list("pk", flat=True)
+    )
+    made = 0
+    for pk in list(due):
+        if campaign_refund_unused(campaign=Campaign(pk=pk)):
+            made += 1
+    return made
 
 
 def _refund_complete(refund: Refund, *, stripe_refund_id: str | None) -> bool:
@@ -280,9 +377,10 @@ def _refund_complete(refund: Refund, *, stripe_refund_id: str | None) -> bool:
         Payment.objects.filter(pk=refund.payment_id).update(
             refunded_cents=F("refunded_cents") + refund.amount_cents
         )
-        Campaign.objects.filter(pk=refund.payment.campaign_id).update(
-            refunded_cents=F("refunded_cents") + refund.amount_cents
-        )
+        if refund.reason != Refund.Reason.RETURNED:  # a returned payment never was budget
+            Campaign.objects.filter(pk=refund.payment.campaign_id).update(
+                refunded_cents=F("refunded_cents") + refund.amount_cents
+            )
     return bool(done)
 
 

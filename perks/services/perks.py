@@ -10,7 +10,7 @@ import secrets
 from django.db import IntegrityError, transaction
 
 from campaigns.models import BrandRole, Campaign, CampaignStatus
-from campaigns.services.campaigns import brand_role_require
+from campaigns.services.campaigns import brand_role_require, campaign_committed_cents
 from perks.errors import CodesInvalid, PerkInvalid
 from perks.models import DEFAULT_DISCLOSURE, Allocation, Perk, PerkCode, PerkKind
 
@@ -28,6 +28,8 @@ def perk_create(*, campaign: Campaign, user, **fields) -> Perk:
     """A perk of the campaign (managers). A lottery perk gets its seed now: the hash is
     published at once, the seed only after the draw."""
     brand_role_require(user=user, brand=campaign.brand, role=BrandRole.MANAGER)
+    # Under the campaign's row lock: two perks created at once cannot both fit the budget.
+    campaign = Campaign.objects.select_for_update().select_related("brand").get(pk=campaign.pk)
     if campaign.status in (CampaignStatus.ENDED, CampaignStatus.REJECTED):
         raise PerkInvalid(f"The campaign is {campaign.get_status_display().lower()}.")
     opens, closes = fields.get("opens_at"), fields.get("closes_at")
@@ -41,10 +43,13 @@ def perk_create(*, campaign: Campaign, user, **fields) -> Perk:
     if quantity < 1:
         raise PerkInvalid("The quantity is at least 1.", field="quantity")
     value = fields.get("value_cents", 0)
-    if value * quantity > campaign.budget_cents:
+    committed = campaign_committed_cents(campaign)
+    if committed + value * quantity > campaign.budget_cents:
+        left = max(campaign.budget_cents - committed, 0)
         raise PerkInvalid(
-            f"{quantity} units of {value} cents exceed the campaign's budget of "
-            f"{campaign.budget_cents} cents.",
+            f"{quantity} units of {value} cents ({value * quantity} cents) exceed what is left "
+            f"of the campaign's budget: {left} of {campaign.budget_cents} cents, the rest being "
+            "committed to its other perks.",
             field="value_cents",
         )
     if fields.get("kind", PerkKind.CODE) not in PerkKind.values:

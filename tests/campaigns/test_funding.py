@@ -322,3 +322,161 @@ def test_webhook_same_event_delivered_at_once_is_stored_and_applied_once(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.FUNDED
     assert campaign.events.filter(to_status=CampaignStatus.FUNDED).count() == 1
+
+
+def paid(client, event_id, session, captured, **overrides):
+    event = session_event(
+        event_id, "checkout.session.completed", session, payment_status="paid", **overrides
+    )
+    with captured(execute=True):
+        post(client, event)
+    return StripeEvent.objects.get(event_id=event_id)
+
+
+def test_asking_for_checkout_again_gives_the_open_session_back(stripe_fake, campaign, owner):
+    first = campaign_checkout_start(campaign=campaign, user=owner, **URLS)
+    again = campaign_checkout_start(campaign=campaign, user=owner, **URLS)
+    assert again.pk == first.pk and again.checkout_url == first.checkout_url
+    sessions = [r for r in stripe_fake.requests if r["path"] == "/v1/checkout/sessions"]
+    assert len(sessions) == 1 and Payment.objects.count() == 1
+
+
+def test_a_payment_for_an_old_budget_is_returned_in_full_and_funds_nothing(
+    client, checkout, campaign, manager, stripe_fake, django_capture_on_commit_callbacks
+):
+    """The budget changed while the checkout was open: the old amount paid is given back."""
+    from campaigns.services.campaigns import campaign_update
+
+    payment, session = checkout
+    campaign_update(campaign=campaign, user=manager, budget_cents=200_000)
+    stored = paid(client, "evt_old", session, django_capture_on_commit_callbacks)
+    assert stored.status == StripeEvent.Status.PROCESSED
+    payment.refresh_from_db()
+    campaign.refresh_from_db()
+    assert payment.status == Payment.Status.RETURNED and payment.refunded_cents == 125_000
+    assert campaign.status == CampaignStatus.DRAFT and campaign.refunded_cents == 0
+    refund = Refund.objects.get()
+    assert (refund.reason, refund.amount_cents, refund.status) == (
+        Refund.Reason.RETURNED,
+        125_000,
+        Refund.Status.SUCCEEDED,
+    )
+    calls = [r for r in stripe_fake.requests if r["path"] == "/v1/refunds"]
+    assert len(calls) == 1 and calls[0]["form"]["amount"] == "125000"
+    # a new checkout is for the new budget
+    fresh = campaign_checkout_start(campaign=campaign, user=owner_of(campaign), **URLS)
+    assert fresh.pk != payment.pk and fresh.amount_cents == 200_000
+
+
+def owner_of(campaign):
+    return campaign.brand.memberships.get(role="owner").user
+
+
+def test_a_second_payment_after_funding_is_returned_not_kept(
+    client, checkout, campaign, owner, site_staff, django_capture_on_commit_callbacks
+):
+    """Funded by invoice while a card checkout was open, then the card is paid too."""
+    payment, session = checkout
+    campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff, reference="INV-1")
+    stored = paid(client, "evt_late", session, django_capture_on_commit_callbacks)
+    assert stored.status == StripeEvent.Status.PROCESSED
+    payment.refresh_from_db()
+    campaign.refresh_from_db()
+    assert payment.status == Payment.Status.RETURNED and payment.refunded_cents == 125_000
+    assert campaign.payments.filter(status=Payment.Status.PAID).count() == 1  # the invoice
+    assert campaign.refunded_cents == 0 and campaign.unused_cents == 125_000
+    assert campaign.events.filter(to_status=CampaignStatus.FUNDED).count() == 1
+
+
+def test_end_holds_back_outstanding_claims_and_releases_them_when_settled(
+    campaign, owner, site_staff, django_capture_on_commit_callbacks
+):
+    """Ending refunds everything but what claims already taken may still spend; fulfilling
+    one and cancelling the other settles the campaign and releases the rest, exactly."""
+    from datetime import timedelta
+
+    from campaigns.services.funding import campaigns_settle_due
+    from perks.models import Claim, ClaimStatus, Perk, PerkKind
+    from perks.services.fulfilment import claim_mark_fulfilled
+    from tests.factories import MemberFactory
+
+    campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff)
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.LIVE)
+    perk = Perk.objects.create(
+        campaign=campaign,
+        title="Tasting box",
+        kind=PerkKind.PHYSICAL,
+        quantity=4,
+        claimed_count=2,
+        value_cents=10_000,
+        opens_at=campaign.starts_at,
+        closes_at=campaign.starts_at + timedelta(days=3),
+    )
+    kept, dropped = (
+        Claim.objects.create(
+            perk=perk,
+            member=MemberFactory(),
+            status=ClaimStatus.CLAIMED,
+            idempotency_key="k",
+            decision={},
+        )
+        for _ in range(2)
+    )
+    campaign_end(campaign=campaign, user=owner)
+    campaign.refresh_from_db()
+    first = Refund.objects.get()
+    assert (first.reason, first.amount_cents) == (Refund.Reason.UNUSED, 125_000 - 20_000)
+    assert campaigns_settle_due() == 0  # two claims still outstanding
+    manager = campaign.brand.memberships.get(role="manager").user
+    claim_mark_fulfilled(claim=kept, user=manager)
+    Claim.objects.filter(pk=dropped.pk).update(status=ClaimStatus.CANCELLED)
+    assert campaigns_settle_due() == 1
+    assert campaigns_settle_due() == 0  # once
+    released = Refund.objects.get(reason=Refund.Reason.RELEASED)
+    assert released.amount_cents == 10_000
+    campaign.refresh_from_db()
+    assert campaign.spent_cents == 10_000 and campaign.refunded_cents == 115_000
+    assert campaign.unused_cents == 0
+
+
+def test_end_holds_back_undrawn_lottery_units(campaign, owner, site_staff):
+    from datetime import timedelta
+
+    from perks.models import Allocation, Perk
+
+    campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff)
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.LIVE)
+    Perk.objects.create(
+        campaign=campaign,
+        title="Draw",
+        quantity=3,
+        value_cents=5_000,
+        allocation=Allocation.LOTTERY,
+        lottery_seed="ab" * 32,
+        opens_at=campaign.starts_at,
+        closes_at=campaign.starts_at + timedelta(days=3),
+    )
+    campaign_end(campaign=campaign, user=owner)
+    assert Refund.objects.get().amount_cents == 125_000 - 15_000
+
+
+def test_budget_cannot_drop_below_what_perks_commit(campaign, manager):
+    from datetime import timedelta
+
+    from campaigns.errors import CampaignInvalid
+    from campaigns.services.campaigns import campaign_update
+    from perks.models import Perk
+
+    Perk.objects.create(
+        campaign=campaign,
+        title="Box",
+        quantity=10,
+        value_cents=10_000,
+        opens_at=campaign.starts_at,
+        closes_at=campaign.starts_at + timedelta(days=3),
+    )
+    with pytest.raises(CampaignInvalid, match="100000 cents its perks already commit"):
+        campaign_update(campaign=campaign, user=manager, budget_cents=99_999)
+    campaign.refresh_from_db()
+    assert campaign.budget_cents == 125_000
+    campaign_update(campaign=campaign, user=manager, budget_cents=100_000)

@@ -42,13 +42,26 @@ def test_perk_create_checks_window_budget_and_commits_a_lottery_seed(live_campai
     now = timezone.now()
     base = {"title": "Beans", "quantity": 10, "opens_at": now, "closes_at": now + timedelta(days=1)}
     user = live_campaign.manager
-    with pytest.raises(Exception, match="exceed the campaign's budget"):
+    with pytest.raises(Exception, match="exceed what is left of the campaign's budget"):
         perk_create(campaign=live_campaign, user=user, **base, value_cents=1_000_000)
     lottery = perk_create(campaign=live_campaign, user=user, **base, allocation=Allocation.LOTTERY)
     assert len(lottery.lottery_seed) == 64 and lottery.lottery_seed_hash == seed_hash(
         lottery.lottery_seed
     )
     assert "Roasters" in lottery.disclosure_text
+
+
+def test_perks_together_never_commit_more_than_the_budget(live_campaign):
+    """Each perk fits on its own; the third does not fit beside the first two."""
+    now = timezone.now()
+    base = {"title": "Box", "opens_at": now, "closes_at": now + timedelta(days=1)}
+    user = live_campaign.manager
+    perk_create(campaign=live_campaign, user=user, **base, quantity=4, value_cents=10_000)
+    perk_create(campaign=live_campaign, user=user, **base, quantity=5, value_cents=10_000)
+    with pytest.raises(Exception, match="left of the campaign's budget: 10000 of 100000 cents"):
+        perk_create(campaign=live_campaign, user=user, **base, quantity=2, value_cents=10_000)
+    assert Perk.objects.filter(campaign=live_campaign).count() == 2
+    perk_create(campaign=live_campaign, user=user, **base, quantity=1, value_cents=10_000)
 
 
 def test_brand_admin_codes_upload_page(client, live_campaign):
