@@ -18,6 +18,7 @@ from klout.errors import DomainError
 from perks.models import Claim, Perk, PerkCode, PerkKind
 from perks.services.fulfilment import claim_mark_fulfilled
 from perks.services.perks import perk_codes_upload, perk_create
+from scoring.models import VISIBLE_TO_BRANDS
 
 PERK_FIELDS = [
     "campaign",
@@ -156,7 +157,10 @@ class ClaimBrandAdmin(BrandScoped):
 
     @admin.display(description="Member")
     def member_name(self, obj):
-        return obj.member.display_name or f"member {obj.member.public_id.hex[:8]}"
+        """The name only while the member lets brands see it; a pseudonym otherwise."""
+        if obj.member.visibility in VISIBLE_TO_BRANDS and obj.member.display_name:
+            return obj.member.display_name
+        return f"member {obj.member.public_id.hex[:8]}"
 
     def has_add_permission(self, request):
         return False
@@ -196,7 +200,8 @@ class ClaimBrandAdmin(BrandScoped):
 class PerkCodeBrandAdmin(BrandScoped):
     brand_field = "perk__campaign__brand"
     list_display = ["perk", "code", "given"]
-    list_filter = ["perk"]
+    # Only the perks of the codes this user may see (the scoped queryset), never all perks.
+    list_filter = [("perk", admin.RelatedOnlyFieldListFilter)]
 
     @admin.display(boolean=True, description="Given")
     def given(self, obj):

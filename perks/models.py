@@ -145,7 +145,9 @@ class Claim(models.Model):
         indexes = [models.Index(fields=["perk", "status"], name="claim_perk_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.member} / {self.perk} ({self.get_status_display()})"
+        # No member name: this is shown to brand staff, who see a name only while the
+        # member's visibility allows it (the brand admin's member column decides).
+        return f"claim {self.pk} of {self.perk} ({self.get_status_display()})"
 
 
 class PerkCode(models.Model):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.eligibility import eligibility_decide
+from campaigns.models import BrandMembership, CampaignStatus
 from klout.errors import DomainError
 from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind
@@ -19,6 +20,14 @@ from perks.services.claims import claim_cancel as claim_cancel_service
 from perks.services.claims import perk_claim as perk_claim_service
 from perks.services.lottery import claim_confirm as claim_confirm_service
 from scoring.services import member_for_user
+
+# Campaign states whose perks members may see: live, paused (claims stopped for now) and
+# ended (the page keeps the draw record and the member's claim).
+PUBLISHED = (CampaignStatus.LIVE, CampaignStatus.PAUSED, CampaignStatus.ENDED)
+
+
+def _brand_staff(user, perk: Perk) -> bool:
+    return BrandMembership.objects.filter(user=user, brand_id=perk.campaign.brand_id).exists()
 
 
 @login_required
@@ -35,6 +44,8 @@ def perk_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def perk_detail(request: HttpRequest, perk_id: int) -> HttpResponse:
     perk = get_object_or_404(Perk.objects.select_related("campaign__brand"), pk=perk_id)
+    if perk.campaign.status not in PUBLISHED and not _brand_staff(request.user, perk):
+        raise Http404("No such perk.")  # a campaign not yet (or never) live is not public
     member = member_for_user(user=request.user)
     claim = (
         Claim.objects.filter(

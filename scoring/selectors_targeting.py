@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
@@ -89,8 +90,11 @@ def _on_networks(rows: QuerySet, targeting: Targeting) -> QuerySet:
 
 def score_band_counts(rows: QuerySet) -> list[dict]:
     """How many of ``rows`` (from ``targeted_scores``) fall in each band of 20 points, in
-    one query over them."""
-    sql, params = rows.order_by().query.sql_with_params()
+    one query over them. No rows at all (no score run yet) is every band empty."""
+    try:
+        sql, params = rows.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return [{"band": f"{lo}-{hi}", "members": 0} for lo, hi in SCORE_BANDS]
     cases = " ".join(
         f"WHEN q.score BETWEEN {lo} AND {hi} THEN {i}" for i, (lo, hi) in enumerate(SCORE_BANDS)
     )

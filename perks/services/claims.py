@@ -25,7 +25,7 @@ from perks.errors import (
     PerkInvalid,
     PerkSoldOut,
 )
-from perks.models import HOLDING_STATUSES, Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
+from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
 from scoring.models import Member
 
 MAX_KEY_LENGTH = 64
@@ -149,8 +149,13 @@ def _claim_insert(
 
 @transaction.atomic
 def claim_cancel(*, claim: Claim, member: Member) -> Claim:
-    """The member gives a claim back before fulfilment: the unit and the code return."""
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    """The member gives a claim back before fulfilment: the unit returns (a cancelled win
+    passes to the next in line, as an expired one does) and a shipping address is deleted
+    at once. A code, once shown, cannot be given back: it might be used."""
+    from perks.services.fulfilment import address_forget
+    from perks.services.lottery import win_pass_on
+
+    claim = Claim.objects.select_for_update().select_related("perk").get(pk=claim.pk)
     if claim.member_id != member.pk:
         raise ClaimNotCancellable("This is not your claim.")
     cancellable = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON)
@@ -158,12 +163,18 @@ def claim_cancel(*, claim: Claim, member: Member) -> Claim:
         raise ClaimNotCancellable(
             f"A claim that is {claim.get_status_display().lower()} cannot be cancelled."
         )
-    held = claim.status in HOLDING_STATUSES
+    if PerkCode.objects.filter(claim=claim).exists():
+        raise ClaimNotCancellable(
+            "Your code has been shown to you, so this claim cannot be given back."
+        )
+    was = claim.status
     claim.status, claim.cancelled_at = ClaimStatus.CANCELLED, timezone.now()
     claim.save(update_fields=["status", "cancelled_at"])
-    if held:
+    address_forget(claim.pk)
+    if was == ClaimStatus.WON:
+        win_pass_on(claim, claim.cancelled_at)
+    elif was == ClaimStatus.CLAIMED:
         Perk.objects.filter(pk=claim.perk_id, claimed_count__gt=0).update(
             claimed_count=F("claimed_count") - 1
         )
-        PerkCode.objects.filter(claim=claim).update(claim=None)
     return claim

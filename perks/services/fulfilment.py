@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.models import BrandRole, Campaign
@@ -25,9 +25,10 @@ def _spend(claim: Claim) -> None:
 
 
 def _mark_fulfilled(claim_id: int) -> bool:
-    done = Claim.objects.filter(
-        pk=claim_id, status__in=[ClaimStatus.CLAIMED, ClaimStatus.WON]
-    ).update(status=ClaimStatus.FULFILLED, fulfilled_at=timezone.now())
+    """Claimed -> fulfilled, once. A win is not a claim until its winner confirms it."""
+    done = Claim.objects.filter(pk=claim_id, status=ClaimStatus.CLAIMED).update(
+        status=ClaimStatus.FULFILLED, fulfilled_at=timezone.now()
+    )
     return bool(done)
 
 
@@ -43,7 +44,7 @@ def claim_fulfil(*, claim_id: int) -> Claim:
             .select_related("perk__campaign__brand", "member__user")
             .get(pk=claim_id)
         )
-        if claim.status not in (ClaimStatus.CLAIMED, ClaimStatus.WON):
+        if claim.status != ClaimStatus.CLAIMED:
             return claim
         perk, email = claim.perk, claim.member.user.email if claim.member.user_id else None
         if perk.kind == PerkKind.CODE:
@@ -69,6 +70,8 @@ def claim_fulfil(*, claim_id: int) -> Claim:
 def claim_mark_fulfilled(*, claim: Claim, user) -> Claim:
     """Brand staff: the item was shipped, the experience given."""
     brand_role_require(user=user, brand=claim.perk.campaign.brand, role=BrandRole.MANAGER)
+    if claim.perk.kind == PerkKind.CODE:
+        raise ClaimNotCancellable("A code perk is fulfilled by the e-mail with its code.")
     if not _mark_fulfilled(claim.pk):
         raise ClaimNotCancellable(
             f"A claim that is {claim.get_status_display().lower()} cannot be fulfilled."
@@ -78,16 +81,34 @@ def claim_mark_fulfilled(*, claim: Claim, user) -> Claim:
     return claim
 
 
+ADDRESS_CLEARED = {"shipping_name": "", "shipping_address": ""}
+
+
+def address_forget(claim_id: int) -> int:
+    """Delete a claim's shipping name and address now (a claim that will never ship)."""
+    has_address = ~(Q(shipping_address="") & Q(shipping_name=""))
+    return Claim.objects.filter(has_address, pk=claim_id).update(
+        **ADDRESS_CLEARED, address_deleted_at=timezone.now()
+    )
+
+
 def addresses_forget_due() -> int:
-    """Delete shipping addresses of claims fulfilled longer ago than their perk keeps them."""
+    """Delete the shipping addresses no longer needed: of claims fulfilled longer ago than
+    their perk keeps them; of cancelled and expired claims (cleared when they move, and
+    here again as a safety net); and of lottery losers once no win of their perk is
+    waiting for confirmation (nobody further down the line can be drawn any more)."""
     now = timezone.now()
-    due = Claim.objects.filter(
-        status=ClaimStatus.FULFILLED, address_deleted_at__isnull=True
-    ).exclude(Q(shipping_address="") & Q(shipping_name=""))
+    with_address = Claim.objects.filter(address_deleted_at__isnull=True).exclude(
+        Q(shipping_address="") & Q(shipping_name="")
+    )
     forgotten = 0
-    for claim in due.select_related("perk").iterator():
+    for claim in with_address.filter(status=ClaimStatus.FULFILLED).select_related("perk"):
         if claim.fulfilled_at + timedelta(days=claim.perk.address_retention_days) <= now:
-            forgotten += Claim.objects.filter(pk=claim.pk).update(
-                shipping_name="", shipping_address="", address_deleted_at=now
-            )
+            forgotten += address_forget(claim.pk)
+    waiting = Claim.objects.filter(perk=OuterRef("perk"), status=ClaimStatus.WON)
+    gone = with_address.filter(
+        Q(status__in=[ClaimStatus.CANCELLED, ClaimStatus.EXPIRED])
+        | Q(status=ClaimStatus.LOST, perk__drawn_at__isnull=False) & ~Exists(waiting)
+    )
+    forgotten += gone.update(**ADDRESS_CLEARED, address_deleted_at=now)
     return forgotten

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from perks.errors import ClaimNotCancellable, PerkSoldOut
 from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkKind
+from perks.services.fulfilment import address_forget
 
 
 def lottery_order(seed: str, entry_ids: list[int]) -> list[int]:
@@ -127,6 +128,33 @@ def claim_confirm(*, claim: Claim, member) -> Claim:
     return claim
 
 
+def win_pass_on(claim: Claim, now) -> Claim | None:
+    """A win that lapsed (expired or cancelled) passes to the best-ranked runner-up who
+    qualified for the draw; with nobody left in line the unit returns. Called under the
+    lapsed claim's row lock; returns the new winner."""
+    runner_up = (
+        Claim.objects.select_for_update(of=("self",))
+        .filter(perk=claim.perk, status=ClaimStatus.LOST)
+        .order_by("lottery_rank")
+        .select_related("member__user")
+    )
+    nxt = next(
+        (
+            c
+            for c in runner_up
+            if c.decision.get("eligible") or c.decision.get("inclusion_eligible")
+        ),
+        None,
+    )
+    if nxt is None:
+        Perk.objects.filter(pk=claim.perk_id, claimed_count__gt=0).update(
+            claimed_count=F("claimed_count") - 1
+        )
+        return None
+    _win(nxt, claim.perk, now)
+    return nxt
+
+
 def wins_expire_due() -> int:
     """Wins not confirmed in time expire; each passes to the next runner-up in rank order
     (an entry that qualified for the draw)."""
@@ -146,24 +174,6 @@ def wins_expire_due() -> int:
             claim.status, claim.expired_at = ClaimStatus.EXPIRED, now
             claim.save(update_fields=["status", "expired_at"])
             expired += 1
-            runner_up = (
-                Claim.objects.select_for_update(of=("self",))
-                .filter(perk=claim.perk, status=ClaimStatus.LOST)
-                .order_by("lottery_rank")
-                .select_related("member__user")
-            )
-            nxt = next(
-                (
-                    c
-                    for c in runner_up
-                    if c.decision.get("eligible") or c.decision.get("inclusion_eligible")
-                ),
-                None,
-            )
-            if nxt is None:  # nobody left in line: the unit returns
-                Perk.objects.filter(pk=claim.perk_id, claimed_count__gt=0).update(
-                    claimed_count=F("claimed_count") - 1
-                )
-            else:
-                _win(nxt, claim.perk, now)
+            address_forget(claim.pk)
+            win_pass_on(claim, now)
     return expired

@@ -177,6 +177,15 @@ def test_manager_creates_a_campaign_with_validation_errors_in_the_form(client, t
     assert not Campaign.objects.filter(name="Bad dates").exists()
 
 
+def test_live_preview_before_any_score_run_is_all_zero(client, two_brands):
+    """A fresh install has no score run: the preview says nobody yet, it does not fail."""
+    client.force_login(two_brands["a_owner"])
+    answer = client.get(reverse("brand_admin:campaigns_campaign_preview"), {"min_score": 30})
+    assert answer.status_code == 200
+    assert answer.json()["eligible"] == 0
+    assert [b["members"] for b in answer.json()["bands"]] == [0, 0, 0, 0, 0]
+
+
 def test_live_preview_counts_eligible_by_band_for_the_edited_targeting(client, two_brands):
     from scoring.models import Topic, Visibility
     from tests.campaigns.test_eligibility import live_run, scored

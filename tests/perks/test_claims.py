@@ -216,3 +216,42 @@ def test_shipping_addresses_are_forgotten_after_their_retention(live_campaign, e
     made.refresh_from_db()
     assert (made.shipping_name, made.shipping_address) == ("", "")
     assert made.address_deleted_at is not None
+
+
+def test_a_shown_code_cannot_be_given_back(perk, eligible):
+    """Even before the e-mail is sent, the answer showed the code: cancelling would let it
+    be given to somebody else while the first member uses it."""
+    member = eligible()
+    made, _ = claim(perk, member)
+    assert made.assigned_code
+    with pytest.raises(ClaimNotCancellable, match="code has been shown"):
+        claim_cancel(claim=made, member=member)
+    made.refresh_from_db()
+    assert made.status == ClaimStatus.CLAIMED
+    assert PerkCode.objects.get(claim=made).code == made.assigned_code
+
+
+def test_cancelling_deletes_the_shipping_address_at_once(live_campaign, eligible):
+    perk = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
+    member = eligible()
+    made, _ = claim(perk, member, shipping_name="Ada L.", shipping_address="1 Main St")
+    cancelled = claim_cancel(claim=made, member=member)
+    cancelled.refresh_from_db()
+    assert (cancelled.shipping_name, cancelled.shipping_address) == ("", "")
+    assert cancelled.address_deleted_at is not None
+
+
+def test_code_perks_and_unconfirmed_wins_are_not_marked_fulfilled_by_hand(
+    live_campaign, perk, eligible
+):
+    made, _ = claim(perk, eligible())
+    with pytest.raises(ClaimNotCancellable, match="e-mail with its code"):
+        claim_mark_fulfilled(claim=made, user=live_campaign.manager)
+    physical = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
+    won, _ = claim(physical, eligible(), shipping_name="A", shipping_address="B")
+    Claim.objects.filter(pk=won.pk).update(status=ClaimStatus.WON)
+    won.refresh_from_db()
+    with pytest.raises(ClaimNotCancellable, match="won cannot be fulfilled"):
+        claim_mark_fulfilled(claim=won, user=live_campaign.manager)
+    live_campaign.refresh_from_db()
+    assert live_campaign.spent_cents == 0

@@ -159,3 +159,58 @@ def test_first_come_perk_keeps_its_inclusion_units_for_the_draw(live_campaign, c
     assert lotteries_draw_due() == 1
     low.refresh_from_db()
     assert low.status == ClaimStatus.WON
+
+
+def test_a_cancelled_win_passes_to_the_next_in_line(lottery_perk, coffee, run):
+    members = [scored(run, 60, topics=[(coffee, 50)]) for _ in range(4)]
+    for m in members:
+        enter(lottery_perk, m)
+    close(lottery_perk)
+    perk = perk_lottery_draw(perk_id=lottery_perk.pk)
+    winner = Claim.objects.get(pk=perk.draw_record["winners"][0])
+    from perks.services.claims import claim_cancel
+
+    claim_cancel(claim=winner, member=winner.member)
+    next_in_line = next(
+        i for i in perk.draw_record["order"] if i not in perk.draw_record["winners"]
+    )
+    assert Claim.objects.get(pk=next_in_line).status == ClaimStatus.WON
+    perk.refresh_from_db()
+    assert perk.claimed_count == 2  # the unit went on, it did not come back
+
+
+def test_losers_addresses_are_kept_while_a_win_may_pass_on_then_forgotten(
+    live_campaign, coffee, run
+):
+    from perks.services.fulfilment import addresses_forget_due
+
+    now = timezone.now()
+    perk = perk_create(
+        campaign=live_campaign,
+        user=live_campaign.manager,
+        title="Grinder draw",
+        kind="physical",
+        quantity=1,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=1),
+        allocation=Allocation.LOTTERY,
+    )
+    for _ in range(3):
+        perk_claim(
+            perk=perk,
+            member=scored(run, 60),
+            idempotency_key=uuid.uuid4().hex,
+            shipping_name="Ada",
+            shipping_address="1 Main St",
+        )
+    close(perk)
+    perk = perk_lottery_draw(perk_id=perk.pk)
+    assert addresses_forget_due() == 0  # the win may still pass to a loser, who must ship
+    winner = Claim.objects.get(status=ClaimStatus.WON)
+    claim_confirm(claim=winner, member=winner.member)
+    assert addresses_forget_due() == 2  # nobody can be drawn any more: the losers' go
+    kept = Claim.objects.get(pk=winner.pk)
+    assert kept.shipping_address == "1 Main St"
+    assert set(
+        Claim.objects.filter(status=ClaimStatus.LOST).values_list("shipping_address", flat=True)
+    ) == {""}

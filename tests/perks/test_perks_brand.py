@@ -138,3 +138,41 @@ def test_other_brands_perks_codes_and_claims_are_invisible(client, live_campaign
         Perk.objects.filter(title="Zeta secret perk").exists()
         and Claim.objects.filter(pk=other_claim.pk).exists()
     )
+
+
+def test_claims_show_a_members_name_only_while_they_let_brands_see_it(
+    client, live_campaign, eligible
+):
+    from scoring.models import Visibility
+
+    perk = make_perk(live_campaign, kind=PerkKind.EXPERIENCE, codes=0, title="Visit")
+    member = eligible()
+    member.display_name = "Ada Lovelace"
+    member.save()
+    perk_claim(perk=perk, member=member, idempotency_key="v")
+    client.force_login(live_campaign.manager)
+    url = reverse("brand_admin:perks_claim_changelist")
+    assert "Ada Lovelace" in client.get(url).content.decode()
+    member.visibility = Visibility.PRIVATE
+    member.save()
+    page = client.get(url).content.decode()
+    assert "Ada Lovelace" not in page and f"member {member.public_id.hex[:8]}" in page
+
+
+def test_code_filter_lists_only_own_perks(client, live_campaign):
+    from campaigns.models import Campaign
+    from tests.factories import BrandFactory
+
+    other = Campaign.objects.create(
+        brand=BrandFactory(name="Zeta"),
+        name="Zeta launch",
+        starts_at=live_campaign.starts_at,
+        ends_at=live_campaign.ends_at,
+        budget_cents=1000,
+        status="live",
+    )
+    make_perk(other, title="Zeta secret perk", codes=1)
+    make_perk(live_campaign, title="Our perk", codes=1)
+    client.force_login(live_campaign.manager)
+    page = client.get(reverse("brand_admin:perks_perkcode_changelist")).content.decode()
+    assert "Our perk" in page and "Zeta secret perk" not in page

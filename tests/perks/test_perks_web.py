@@ -125,3 +125,16 @@ def test_data_export_includes_claims(client, perk, eligible):
     data = json.loads(client.get(reverse("data_export")).content)
     assert data["claims"][0]["perk"] == "Free bag of beans"
     assert data["claims"][0]["decision"]["eligible"] is True
+
+
+@pytest.mark.parametrize("status", ["draft", "funded", "in_review", "rejected"])
+def test_perks_of_campaigns_not_yet_live_are_not_public(client, live_campaign, eligible, status):
+    from campaigns.models import Campaign
+
+    perk = make_perk(live_campaign, title="Unreleased launch perk")
+    Campaign.objects.filter(pk=live_campaign.pk).update(status=status)
+    client.force_login(eligible().user)
+    assert client.get(reverse("perk_detail", args=[perk.pk])).status_code == 404
+    client.force_login(live_campaign.manager)  # its brand previews it
+    page = client.get(reverse("perk_detail", args=[perk.pk]))
+    assert page.status_code == 200 and "Unreleased launch perk" in page.content.decode()
