@@ -37,7 +37,7 @@ from scoring.models import (
     Visibility,
 )
 from scoring.networks import KNOWN_NETWORKS, is_valid_slug
-from scoring.services.visibility import member_scores_visibility_set
+from scoring.services.visibility import member_scores_change_lock, member_scores_visibility_set
 
 
 def member_for_user(*, user) -> Member:
@@ -64,6 +64,7 @@ def member_opt_out(*, member: Member) -> Member:
     """Stop scoring the member and remove their scores, past ones included. Idempotent. The
     member's own imported data stays until they disconnect a network or delete the account;
     nothing derived from it is kept."""
+    member_scores_change_lock()  # a run finishing now is waited for, then cleaned up too
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.opted_in_at is not None:
         member.opted_in_at = None

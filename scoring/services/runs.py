@@ -229,11 +229,12 @@ def _execute(run: ScoreRun) -> None:
             result=topic_result,
             member_scores=scores,
         )
-        # Consent is checked again at the end: whoever opted out (or left) while the run
-        # computed keeps no score, of this run or any other.
+        run_scores_visibility_set(run=run)  # takes the score lock exclusively
+        # Consent is checked again at the end, under that lock: whoever opted out (or left)
+        # while the run computed keeps no score, of this run or any other; an opt-out that
+        # comes now waits for this commit and then deletes these rows.
         MemberScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
         MemberTopicScore.objects.filter(run=run, member__opted_in_at__isnull=True).delete()
-        run_scores_visibility_set(run=run)
         scored = MemberScore.objects.filter(run=run).count()
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,

@@ -6,6 +6,9 @@ million members needs no join with the members table. Two writers keep it true:
 - a member's visibility change updates all of that member's scores;
 - a score run sets it for all its scores as the last step of its transaction.
 
+The same lock orders opting out against a run: the run deletes the scores of members who
+are no longer opted in only after it holds the lock exclusively.
+
 On PostgreSQL they serialise on one advisory lock (changes take it shared, the run's last
 step exclusive): a change either commits before the run reads visibilities, or waits until
 the run has committed and then updates the run's rows too. SQLite serialises writes anyway.
@@ -25,6 +28,13 @@ def _lock(shared: bool) -> None:
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {function}(%s)", [_LOCK_KEY])
+
+
+def member_scores_change_lock() -> None:
+    """Taken (shared) by any change to a member's scores outside a run, such as opting out:
+    it then either commits before a finishing run checks consent, or waits until that run
+    has committed and sees (and deletes) the run's rows too."""
+    _lock(shared=True)
 
 
 def member_scores_visibility_set(*, member_id: int, visibility: str) -> None:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from scoring.errors import InvalidVisibility
 from scoring.models import ConsentEvent, Visibility
 from scoring.services import member_opt_in, member_opt_out, member_update
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +144,62 @@ def test_profile_view_too_long_name_changes_nothing(member_client):
     member_client.member.refresh_from_db()
     assert member_client.member.display_name == before
     assert "Display name: Ensure this value has at most 80 characters" in response.content.decode()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_opt_out_while_a_run_is_finishing_keeps_no_score():
+    """A run has passed its consent check and holds the score lock; the member opts out
+    now. The opt-out waits for the run's commit and deletes the run's new row too."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from scoring.models import AlgorithmVersion, MemberScore, ScoreRun
+    from scoring.services.visibility import run_scores_visibility_set
+    from tests.factories import OptedInMemberFactory
+
+    member = OptedInMemberFactory()
+    version = AlgorithmVersion.objects.create(name="v-consent", description="", parameters={})
+    run = ScoreRun.objects.create(
+        version=version, status=ScoreRun.Status.RUNNING, as_of=timezone.now()
+    )
+    opt_out_done, seen = threading.Event(), []
+
+    def run_finishing():
+        try:
+            with transaction.atomic():
+                MemberScore.objects.create(
+                    run=run,
+                    member=member,
+                    score=40,
+                    true_reach=1,
+                    amplification=1,
+                    network_impact=1,
+                    raw=1,
+                )
+                run_scores_visibility_set(run=run)
+                started.set()
+                time.sleep(0.5)  # the opt-out arrives meanwhile
+                seen.append(opt_out_done.is_set())  # False: the opt-out is waiting
+        finally:
+            connection.close()
+
+    def opting_out():
+        try:
+            started.wait(5)
+            member_opt_out(member=member)
+            opt_out_done.set()
+        finally:
+            connection.close()
+
+    started = threading.Event()
+    threads = [threading.Thread(target=run_finishing), threading.Thread(target=opting_out)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert opt_out_done.is_set() and seen == [False]
+    assert not MemberScore.objects.filter(member=member).exists()
