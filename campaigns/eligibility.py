@@ -116,6 +116,19 @@ def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
         member=member, topic_ids=topic_ids, with_networks=bool(campaign.networks)
     )
     names = dict(Topic.objects.filter(pk__in=topic_ids).values_list("pk", "name")) if wanted else {}
+    return eligibility_from_facts(campaign=campaign, facts=facts, wanted=wanted, names=names)
+
+
+def eligibility_from_facts(
+    *,
+    campaign: Campaign,
+    facts: scoring.MemberFacts,
+    wanted: list[tuple[int, int]],
+    names: dict[int, str],
+) -> Decision:
+    """The decision from the member's facts and the campaign's topics (``wanted``: topic id
+    and minimum score, in the campaign's order; ``names``: topic names). Every way of
+    reading the facts (the ORM above, the claim's single query) decides here."""
     reasons = [
         Reason(
             "visibility",
@@ -157,7 +170,7 @@ def eligibility_decide(*, campaign: Campaign, member: Member) -> Decision:
             )
         )
     visible = facts.visibility in scoring.VISIBLE_TO_BRANDS and facts.score is not None
-    engaged = bool(facts.topic_scores) if topic_ids else True
+    engaged = bool(facts.topic_scores) if wanted else True
     return Decision(
         eligible=all(r.passed for r in reasons),
         inclusion_eligible=campaign.inclusion_share_percent > 0 and visible and engaged,

@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "klout.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "fulfil-claims": {
+        "task": "perks.tasks.claims_fulfil_pending_task",
+        "schedule": crontab(minute="*"),
+    },
     "draw-lotteries": {
         "task": "perks.tasks.lotteries_draw_task",
         "schedule": crontab(minute="*/5"),

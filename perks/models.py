@@ -109,8 +109,12 @@ HOLDING_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.WON, ClaimStatus.FULFILLED)
 
 
 class Claim(models.Model):
-    perk = models.ForeignKey(Perk, on_delete=models.PROTECT, related_name="claims")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="claims")
+    # No single-column indexes on the two keys: (perk, status) and (member, idempotency key)
+    # lead with them, and every index less is less work for each claim written.
+    perk = models.ForeignKey(Perk, on_delete=models.PROTECT, related_name="claims", db_index=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="claims", db_index=False
+    )
     status = models.CharField(max_length=16, choices=ClaimStatus.choices)
     idempotency_key = models.CharField(max_length=64)
     decision = models.JSONField(help_text="The eligibility decision that admitted the claim.")
@@ -121,6 +125,9 @@ class Claim(models.Model):
     won_at = models.DateTimeField(null=True, blank=True)
     lost_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member was sent the code or next steps."
+    )
     expired_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Lottery
@@ -142,7 +149,15 @@ class Claim(models.Model):
                 fields=["member", "idempotency_key"], name="claim_idempotency_key_once"
             ),
         ]
-        indexes = [models.Index(fields=["perk", "status"], name="claim_perk_status_idx")]
+        indexes = [
+            models.Index(fields=["perk", "status"], name="claim_perk_status_idx"),
+            # the fulfilment outbox: claims taken whose member has not been written to yet
+            models.Index(
+                fields=["id"],
+                condition=Q(status="claimed", notified_at__isnull=True),
+                name="claim_to_notify_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         # No member name: this is shown to brand staff, who see a name only while the
@@ -153,7 +168,8 @@ class Claim(models.Model):
 class PerkCode(models.Model):
     """One code of a perk's pool; given to exactly one claim."""
 
-    perk = models.ForeignKey(Perk, on_delete=models.CASCADE, related_name="codes")
+    # indexed by (perk, code), which leads with it
+    perk = models.ForeignKey(Perk, on_delete=models.CASCADE, related_name="codes", db_index=False)
     code = models.CharField(max_length=255)
     claim = models.OneToOneField(
         Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="code"

@@ -7,12 +7,14 @@ from django.db import OperationalError
 
 
 @shared_task(
-    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=8
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=60, max_retries=8
 )
-def claim_fulfil_task(claim_id: int) -> str:
-    from perks.services.fulfilment import claim_fulfil
+def claims_fulfil_pending_task() -> int:
+    """Sweep the fulfilment outbox (started by claims, at most once a second, and every
+    minute by beat): e-mail codes and next steps for the claims not yet sent."""
+    from perks.services.fulfilment import claims_fulfil_pending
 
-    return claim_fulfil(claim_id=claim_id).status
+    return claims_fulfil_pending()
 
 
 @shared_task

@@ -26,7 +26,10 @@ from perks.errors import (
     PerkSoldOut,
 )
 from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
+from perks.services import claims_pg
+from perks.services.fulfilment import fulfilment_kick
 from scoring.models import Member
+from scoring.services import member_for_user
 
 MAX_KEY_LENGTH = 64
 
@@ -61,68 +64,125 @@ def _check_open(perk: Perk) -> None:
         )
 
 
-def _existing(member: Member, key: str) -> Claim | None:
+def _existing(member_id: int, key: str) -> Claim | None:
     # Unordered on purpose: the unique (member, key) index answers; an ORDER BY would let
     # the planner walk the primary key instead.
-    found = Claim.objects.filter(member=member, idempotency_key=key).order_by()[:1]
+    found = Claim.objects.filter(member_id=member_id, idempotency_key=key).order_by()[:1]
     return next(iter(found), None)
 
 
 def perk_claim(
     *,
     perk: Perk | int,
-    member: Member,
+    member: Member | None = None,
+    user=None,
     idempotency_key: str,
     shipping_name: str = "",
     shipping_address: str = "",
 ) -> tuple[Claim, bool]:
-    """Claim (or enter the lottery for) a perk. Returns the claim and whether it is new; the
-    same idempotency key returns the same claim, whatever happened in between."""
+    """Claim (or enter the lottery for) a perk, as the member (or the user's member
+    profile). Returns the claim and whether it is new; the same idempotency key returns the
+    same claim, whatever happened in between."""
     perk_id = perk if isinstance(perk, int) else perk.pk  # read fresh: the state may move
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
-    previous = _existing(member, key)
+    fast = connection.vendor == "postgresql"
+    if fast:  # one query for all the facts (perks.services.claims_pg)
+        read = claims_pg.read(
+            perk_id=perk_id, key=key, member_id=member.pk if member else None, user=user
+        )
+        if read.member_id is None:  # a user without a member profile yet
+            if user is None:
+                raise NotFound("No such member.")
+            member = member_for_user(user=user)
+            read = claims_pg.read(perk_id=perk_id, key=key, member_id=member.pk)
+        member_id = read.member_id
+        previous = Claim.objects.get(pk=read.existing_id) if read.existing_id else None
+        perk, decision = read.perk, read.decision
+    else:
+        member = member or member_for_user(user=user)
+        member_id = member.pk
+        previous = _existing(member_id, key)
+        perk = Perk.objects.select_related("campaign__brand").filter(pk=perk_id).first()
+        decision = None
     if previous is not None:
         if previous.perk_id != perk_id:
             raise PerkInvalid("This idempotency key was used for another perk.")
         return previous, False
-    perk = Perk.objects.select_related("campaign__brand").filter(pk=perk_id).first()
     if perk is None:
         raise NotFound("No such perk.")
     _check_open(perk)
     if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
         raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
-    decision = eligibility_decide(campaign=perk.campaign, member=member)
+    decision = decision or eligibility_decide(campaign=perk.campaign, member=member)
     via_inclusion = (
         not decision.eligible and decision.inclusion_eligible and perk.reserved_for_inclusion > 0
     )
     if not decision.eligible and not via_inclusion:
         reasons = "; ".join(r.text for r in decision.failed)
         raise NotEligible(f"Not eligible: {reasons}.", decision=decision)
+    insert = _claim_insert_pg if fast else _claim_insert
     try:
-        with transaction.atomic():
-            claim = _claim_insert(
-                perk, member, key, decision, shipping_name, shipping_address, via_inclusion
-            )
+        claim = insert(
+            perk,
+            member_id,
+            key,
+            decision,
+            shipping_name.strip(),
+            shipping_address.strip(),
+            via_inclusion,
+        )
     except IntegrityError:
-        again = _existing(member, key)  # the same request, retried at the same moment
+        again = _existing(member_id, key)  # the same request, retried at the same moment
         if again is not None:
             return again, False
         raise AlreadyClaimed("You already hold a claim of this perk.") from None
     if claim.status == ClaimStatus.CLAIMED:
-        from perks.tasks import claim_fulfil_task
-
-        transaction.on_commit(lambda: claim_fulfil_task.delay(claim.pk))
+        fulfilment_kick()
     return claim, True
 
 
+def _claim_insert_pg(
+    perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
+):
+    lottery = perk.allocation == Allocation.LOTTERY or via_inclusion
+    needs_code = not lottery and perk.kind == PerkKind.CODE
+    claim, code_found = claims_pg.insert(
+        perk=perk,
+        member_id=member_id,
+        key=key,
+        decision=decision,
+        status=ClaimStatus.ENTERED if lottery else ClaimStatus.CLAIMED,
+        takes_unit=not lottery,
+        needs_code=needs_code,
+        via_inclusion=via_inclusion,
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
+    )
+    if claim is None:
+        if needs_code and not code_found:
+            raise PerkSoldOut(f"{perk.title} has no code left.")
+        raise PerkSoldOut(f"{perk.title} is sold out.")
+    return claim
+
+
 def _claim_insert(
-    perk, member, key, decision, shipping_name, shipping_address, via_inclusion
+    perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
 ) -> Claim:
-    """Insert the claim; a first-come claim takes a unit (the units reserved for the
-    inclusion lottery excepted) and, for a code perk, a code. An entry (lottery, or the
-    inclusion share of a first-come perk) takes nothing until it is drawn."""
+    """Insert the claim (the ORM's way, one transaction); a first-come claim takes a unit
+    (the units reserved for the inclusion lottery excepted) and, for a code perk, a code. An
+    entry (lottery, or the inclusion share of a first-come perk) takes nothing until it is
+    drawn."""
+    with transaction.atomic():
+        return _claim_insert_orm(
+            perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
+        )
+
+
+def _claim_insert_orm(
+    perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
+) -> Claim:
     lottery = perk.allocation == Allocation.LOTTERY or via_inclusion
     if not lottery:
         taken = Perk.objects.filter(
@@ -132,14 +192,15 @@ def _claim_insert(
             raise PerkSoldOut(f"{perk.title} is sold out.")
     claim = Claim.objects.create(
         perk=perk,
-        member=member,
+        member_id=member_id,
         status=ClaimStatus.ENTERED if lottery else ClaimStatus.CLAIMED,
         via_inclusion=via_inclusion,
         idempotency_key=key,
         decision=decision.as_dict(),
-        shipping_name=shipping_name.strip(),
-        shipping_address=shipping_address.strip(),
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
     )
+    claim.assigned_code = None
     if not lottery and perk.kind == PerkKind.CODE:
         claim.assigned_code = _take_code(perk.pk, claim.pk)  # shown in the answer
         if claim.assigned_code is None:

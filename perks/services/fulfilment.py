@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -35,7 +37,7 @@ def _mark_fulfilled(claim_id: int) -> bool:
 def claim_fulfil(*, claim_id: int) -> Claim:
     """Send the member what the claim gives. A code perk is fulfilled by the e-mail with its
     code; the others get their next steps and are fulfilled by the brand. Safe to run twice:
-    a fulfilled claim is not sent again."""
+    a claim whose member has been written to is left alone."""
     from klout.tasks import email_send
 
     with transaction.atomic():
@@ -44,9 +46,10 @@ def claim_fulfil(*, claim_id: int) -> Claim:
             .select_related("perk__campaign__brand", "member__user")
             .get(pk=claim_id)
         )
-        if claim.status != ClaimStatus.CLAIMED:
+        if claim.status != ClaimStatus.CLAIMED or claim.notified_at is not None:
             return claim
         perk, email = claim.perk, claim.member.user.email if claim.member.user_id else None
+        now = timezone.now()
         if perk.kind == PerkKind.CODE:
             code = PerkCode.objects.filter(claim=claim).values_list("code", flat=True).first()
             body = f"Your code for {perk.title} from {perk.campaign.brand.name}: {code}\n"
@@ -57,6 +60,7 @@ def claim_fulfil(*, claim_id: int) -> Claim:
                 f"You have {perk.title} from {perk.campaign.brand.name}. "
                 f"{perk.campaign.brand.name} will contact you with the next steps.\n"
             )
+        Claim.objects.filter(pk=claim.pk).update(notified_at=now)
         body += f"\nPlease disclose it when you post about it:\n{perk.disclosure_text}\n"
         if email:
             transaction.on_commit(
@@ -64,6 +68,39 @@ def claim_fulfil(*, claim_id: int) -> Claim:
             )
     claim.refresh_from_db()
     return claim
+
+
+# The fulfilment outbox. A claim is written with its transaction and needs no message of
+# its own: the claims not yet sent (status claimed, notified_at empty; a partial index) are
+# swept by one task, started at most once per KICK_SECONDS by the claims themselves and
+# every minute by beat as a safety net. A claim request so costs one cache ``add`` rather
+# than a broker round trip, and a burst of claims is fulfilled in batches.
+KICK_KEY = "perks:fulfil-kick"
+KICK_SECONDS = 1
+SWEEP_BATCH = 500
+
+
+def claims_fulfil_pending(*, limit: int = SWEEP_BATCH) -> int:
+    """Fulfil the claims waiting in the outbox, oldest first; returns how many were sent."""
+    waiting = Claim.objects.filter(status=ClaimStatus.CLAIMED, notified_at__isnull=True)
+    sent = 0
+    for claim_id in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
+        if claim_fulfil(claim_id=claim_id).notified_at is not None:
+            sent += 1
+    return sent
+
+
+def fulfilment_kick() -> None:
+    """After a claim commits: make sure a sweep runs soon. With eager tasks (development,
+    tests) it runs at once; otherwise the first claim of each second schedules it."""
+    from perks.tasks import claims_fulfil_pending_task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(claims_fulfil_pending_task.delay)
+    elif cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
+        transaction.on_commit(
+            lambda: claims_fulfil_pending_task.apply_async(countdown=KICK_SECONDS)
+        )
 
 
 @transaction.atomic

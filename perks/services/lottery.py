@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from perks.errors import ClaimNotCancellable, PerkSoldOut
 from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkKind
-from perks.services.fulfilment import address_forget
+from perks.services.fulfilment import address_forget, fulfilment_kick
 
 
 def lottery_order(seed: str, entry_ids: list[int]) -> list[int]:
@@ -122,9 +122,7 @@ def claim_confirm(*, claim: Claim, member) -> Claim:
             raise PerkSoldOut("No code is left for this perk; the brand has been told.")
         claim.status = ClaimStatus.CLAIMED
         claim.save(update_fields=["status"])
-        from perks.tasks import claim_fulfil_task
-
-        transaction.on_commit(lambda: claim_fulfil_task.delay(claim.pk))
+        fulfilment_kick()
     return claim
 
 

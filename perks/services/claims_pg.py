@@ -1,0 +1,283 @@
+"""The claim's two round trips on PostgreSQL.
+
+A claim is the hottest write of the product (a popular perk opens and thousands claim it in a
+minute), so on PostgreSQL it costs two statements:
+
+1. **Read** (``read``): one query returns everything the claim is decided on: the claim
+   already made with this idempotency key, the perk and its campaign, the live score run, the
+   member's score and the topic scores, hidden topics and networks the campaign's targeting
+   asks about. The decision itself is made by ``campaigns.eligibility.eligibility_from_facts``,
+   the same code that decides from the ORM's facts (tests compare the two).
+2. **Write** (``insert``): one statement with data-modifying CTEs, atomic on its own: take a
+   free code (``FOR UPDATE SKIP LOCKED``), take a unit with a conditional ``UPDATE`` (only
+   while ``claimed_count < quantity - reserved_for_inclusion``, and only when a code was
+   found for a code perk), insert the claim (only when the unit was taken), give it the code.
+   The database's constraints (one active claim per member and perk, one claim per
+   idempotency key) refuse duplicates and roll the whole statement back.
+
+The other databases use the ORM path in ``perks.services.claims``, with the same checks.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import psycopg
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaigns.eligibility import Decision, eligibility_from_facts
+from campaigns.models import Campaign, CampaignTopic
+from perks.models import Claim, ClaimStatus, Perk, PerkCode
+from scoring.models import (
+    AlgorithmVersion,
+    Member,
+    MemberScore,
+    MemberTopicScore,
+    NetworkAccount,
+    ScoreRun,
+    Topic,
+    TopicHide,
+)
+from scoring.selectors import MemberFacts
+
+PERK_FIELDS = (
+    "id",
+    "campaign_id",
+    "title",
+    "kind",
+    "allocation",
+    "quantity",
+    "claimed_count",
+    "reserved_for_inclusion",
+    "opens_at",
+    "closes_at",
+)
+CAMPAIGN_FIELDS = (
+    "id",
+    "brand_id",
+    "name",
+    "status",
+    "min_score",
+    "max_score",
+    "topic_mode",
+    "networks",
+    "inclusion_share_percent",
+)
+
+
+def _t(model) -> str:
+    return model._meta.db_table
+
+
+def _read_sql(where: str) -> str:
+    perk_cols = ", ".join(f"p.{f}" for f in PERK_FIELDS)
+    campaign_cols = ", ".join(f"c.{f}" for f in CAMPAIGN_FIELDS)
+    wanted = f"SELECT topic_id FROM {_t(CampaignTopic)} WHERE campaign_id = c.id"  # noqa: S608
+    return f"""
+SELECT m.id, m.opted_in_at IS NOT NULL, m.visibility,
+       ex.id, ex.perk_id,
+       {perk_cols},
+       {campaign_cols},
+       r.id, v.name,
+       (SELECT s.score FROM {_t(MemberScore)} s WHERE s.run_id = r.id AND s.member_id = m.id),
+       (SELECT json_agg(json_build_array(ct.topic_id, ct.min_topic_score, t.name) ORDER BY ct.id)
+          FROM {_t(CampaignTopic)} ct JOIN {_t(Topic)} t ON t.id = ct.topic_id
+         WHERE ct.campaign_id = c.id),
+       (SELECT json_agg(json_build_array(ts.topic_id, ts.score)) FROM {_t(MemberTopicScore)} ts
+         WHERE ts.run_id = r.id AND ts.member_id = m.id AND ts.topic_id IN ({wanted})),
+       (SELECT json_agg(h.topic_id) FROM {_t(TopicHide)} h
+         WHERE h.member_id = m.id AND h.topic_id IN ({wanted})),
+       CASE WHEN jsonb_array_length(c.networks) > 0 THEN
+         (SELECT json_agg(DISTINCT a.network) FROM {_t(NetworkAccount)} a
+           WHERE a.member_id = m.id) END
+  FROM {_t(Member)} m
+  LEFT JOIN {_t(Claim)} ex ON ex.member_id = m.id AND ex.idempotency_key = %(key)s
+  LEFT JOIN {_t(Perk)} p ON p.id = %(perk)s
+  LEFT JOIN {_t(Campaign)} c ON c.id = p.campaign_id
+  LEFT JOIN LATERAL (
+        SELECT id, version_id FROM {_t(ScoreRun)}
+         WHERE status = 'complete' AND NOT is_shadow ORDER BY as_of DESC, id DESC LIMIT 1
+       ) r ON true
+  LEFT JOIN {_t(AlgorithmVersion)} v ON v.id = r.version_id
+ WHERE {where}
+"""  # noqa: S608 - table and column names only
+
+
+_PLANNED: weakref.WeakSet = weakref.WeakSet()  # connections told to keep generic plans
+
+
+def _execute(sql: str, params: dict):
+    """Run a statement of this module prepared: planned once per connection (these joins
+    cost more to plan than to run), with server-side parameters; errors are Django's.
+    The connection keeps one generic plan per statement (``plan_cache_mode``: only
+    prepared statements, which only this module uses, are affected): PostgreSQL would
+    otherwise keep planning these for each set of parameters."""
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        if raw not in _PLANNED:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            if raw.prepare_threshold is None:  # Django's default turns preparing off...
+                raw.prepare_threshold = 2**31  # ...on: only where asked (prepare=True)
+            _PLANNED.add(raw)
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()
+
+
+def _loaded(model, names, values):
+    """An instance as the ORM loads it, with only these fields (the others deferred)."""
+    data = dict(zip(names, values, strict=True))
+    present = [f.attname for f in model._meta.concrete_fields if f.attname in data]
+    return model.from_db("default", present, [data[name] for name in present])
+
+
+_READ_BY_MEMBER = _read_sql("m.id = %(member)s")
+_READ_BY_USER = _read_sql("m.user_id = %(user)s")
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class ClaimRead:
+    member_id: int | None
+    existing_id: int | None
+    existing_perk_id: int | None
+    perk: Perk | None
+    decision: Decision | None
+
+
+def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> ClaimRead:
+    """Everything the claim is decided on, in one query, for the member (or the user's
+    member profile: no member id is found when the user has none yet)."""
+    params = {"key": key, "perk": perk_id, "member": member_id, "user": getattr(user, "pk", None)}
+    row = _execute(_READ_BY_MEMBER if member_id is not None else _READ_BY_USER, params)
+    if row is None:
+        return ClaimRead(None, None, None, None, None)
+    member_id, opted_in, visibility, existing_id, existing_perk_id = row[:5]
+    at = 5
+    perk_values = row[at : at + len(PERK_FIELDS)]
+    at += len(PERK_FIELDS)
+    campaign_values = list(row[at : at + len(CAMPAIGN_FIELDS)])
+    at += len(CAMPAIGN_FIELDS)
+    run_id, version, score, topics, topic_scores, hidden, networks = row[at:]
+    if perk_values[0] is None:
+        return ClaimRead(member_id, existing_id, existing_perk_id, None, None)
+    campaign_values[CAMPAIGN_FIELDS.index("networks")] = _json(
+        campaign_values[CAMPAIGN_FIELDS.index("networks")]
+    )
+    campaign = _loaded(Campaign, CAMPAIGN_FIELDS, campaign_values)
+    perk = _loaded(Perk, PERK_FIELDS, perk_values)
+    perk.campaign = campaign
+    topics = _json(topics) or []
+    wanted = [(t, minimum) for t, minimum, _ in topics]
+    hidden_ids = set(_json(hidden) or [])
+    facts = MemberFacts(
+        member_id=member_id,
+        opted_in=opted_in,
+        visibility=visibility,
+        run_id=run_id,
+        version=version,
+        score=score,
+        topic_scores={t: s for t, s in _json(topic_scores) or [] if t not in hidden_ids},
+        hidden_topics=sorted(hidden_ids),
+        networks=sorted(_json(networks) or []),
+    )
+    decision = eligibility_from_facts(
+        campaign=campaign,
+        facts=facts,
+        wanted=wanted,
+        names={t: name for t, _, name in topics},
+    )
+    return ClaimRead(member_id, existing_id, existing_perk_id, perk, decision)
+
+
+def _insert_sql() -> str:
+    code, perk, claim = _t(PerkCode), _t(Perk), _t(Claim)
+    return f"""
+WITH code AS (
+    SELECT id, code FROM {code}
+     WHERE %(needs_code)s AND perk_id = %(perk)s AND claim_id IS NULL
+     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+), unit AS (
+    UPDATE {perk} SET claimed_count = claimed_count + 1
+     WHERE %(takes_unit)s AND id = %(perk)s
+       AND claimed_count < quantity - reserved_for_inclusion
+       AND (NOT %(needs_code)s OR EXISTS (SELECT 1 FROM code))
+    RETURNING id
+), made AS (
+    INSERT INTO {claim} (perk_id, member_id, status, idempotency_key, decision, shipping_name,
+                         shipping_address, created_at, via_inclusion)
+    SELECT %(perk)s, %(member)s, %(status)s, %(key)s, %(decision)s::jsonb, %(name)s,
+           %(address)s, %(now)s, %(via)s
+     WHERE NOT %(takes_unit)s OR EXISTS (SELECT 1 FROM unit)
+    RETURNING id
+), given AS (
+    UPDATE {code} SET claim_id = (SELECT id FROM made)
+     WHERE id = (SELECT id FROM code) AND EXISTS (SELECT 1 FROM made)
+    RETURNING code
+)
+SELECT (SELECT id FROM made), (SELECT code FROM given), EXISTS (SELECT 1 FROM code)
+"""  # noqa: S608 - table names only
+
+
+_INSERT_SQL = _insert_sql()
+
+
+def insert(
+    *,
+    perk: Perk,
+    member_id: int,
+    key: str,
+    decision: Decision,
+    status: str,
+    takes_unit: bool,
+    needs_code: bool,
+    via_inclusion: bool,
+    shipping_name: str,
+    shipping_address: str,
+) -> tuple[Claim | None, bool]:
+    """Insert the claim in one statement. Returns the claim (None when no unit was left)
+    and whether a free code was found. Raises IntegrityError on a duplicate."""
+    now = timezone.now()
+    params = {
+        "needs_code": needs_code,
+        "takes_unit": takes_unit,
+        "perk": perk.pk,
+        "member": member_id,
+        "status": status,
+        "key": key,
+        "decision": json.dumps(decision.as_dict(), cls=DjangoJSONEncoder),
+        "name": shipping_name,
+        "address": shipping_address,
+        "now": now,
+        "via": via_inclusion,
+    }
+    # Outside a transaction the statement is its own (one round trip); inside one (a test,
+    # a caller's transaction) a savepoint keeps a refused duplicate from spoiling it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with savepoint:
+        claim_id, code, code_found = _execute(_INSERT_SQL, params)
+    if claim_id is None:
+        return None, code_found
+    claim = Claim(
+        id=claim_id,
+        perk=perk,
+        member_id=member_id,
+        status=status,
+        idempotency_key=key,
+        decision=decision.as_dict(),
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
+        created_at=now,
+        via_inclusion=via_inclusion,
+    )
+    claim._state.adding, claim._state.db = False, "default"
+    claim.assigned_code = code if status == ClaimStatus.CLAIMED else None
+    return claim, code_found
