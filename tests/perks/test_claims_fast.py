@@ -1,0 +1,166 @@
+"""The claim's PostgreSQL path (two prepared statements) decides exactly as the ORM path,
+the fulfilment outbox sends each claim once, and the claim's answer renders as DRF would."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from campaigns.eligibility import eligibility_decide
+from campaigns.models import CampaignTopic, TopicMode
+from perks.api import ClaimOutput
+from perks.models import Claim, ClaimStatus, PerkKind
+from perks.services.claims import perk_claim
+from perks.services.fulfilment import claims_fulfil_pending, fulfilment_kick
+from scoring.models import Topic, TopicHide, Visibility
+from tests.campaigns.test_eligibility import scored
+from tests.conftest import requires_postgres
+from tests.factories import UserFactory
+from tests.perks.conftest import make_perk
+
+pytestmark = pytest.mark.django_db
+
+
+def comparable(decision) -> dict:
+    answer = decision.as_dict()
+    answer.pop("decided_at")
+    return answer
+
+
+@requires_postgres
+def test_the_single_query_decides_as_the_orm_on_random_members_and_targeting(live_campaign, run):
+    """Random members (scores, topic scores, hidden topics, networks, visibility) against
+    random targeting: the decision read in one query equals eligibility_decide's."""
+    from perks.services import claims_pg
+
+    rng = random.Random(20261201)
+    topics = [Topic.objects.create(slug=f"t{i}", name=f"Topic {i}") for i in range(3)]
+    members = []
+    for _ in range(25):
+        chosen = rng.sample(topics, rng.randint(0, 3))
+        member = scored(
+            run,
+            rng.randint(1, 100),
+            topics=[(t, rng.randint(1, 100)) for t in chosen],
+            visibility=rng.choice(list(Visibility.values)),
+            networks=rng.sample(["twitter", "instagram", "blog"], rng.randint(0, 2)),
+        )
+        for t in chosen:
+            if rng.random() < 0.3:
+                TopicHide.objects.create(member=member, topic=t)
+        members.append(member)
+    perk = make_perk(live_campaign)
+    for _ in range(12):
+        live_campaign.min_score = rng.randint(1, 60)
+        live_campaign.max_score = rng.randint(live_campaign.min_score, 100)
+        live_campaign.topic_mode = rng.choice([TopicMode.ANY, TopicMode.ALL])
+        live_campaign.networks = rng.sample(["twitter", "instagram"], rng.randint(0, 1))
+        live_campaign.inclusion_share_percent = rng.choice([0, 20])
+        live_campaign.save()
+        CampaignTopic.objects.filter(campaign=live_campaign).delete()
+        for t in rng.sample(topics, rng.randint(0, 2)):
+            CampaignTopic.objects.create(
+                campaign=live_campaign, topic=t, min_topic_score=rng.randint(1, 90)
+            )
+        for member in members:
+            fast = claims_pg.read(perk_id=perk.pk, key="none", member_id=member.pk)
+            slow = eligibility_decide(campaign=live_campaign, member=member)
+            assert comparable(fast.decision) == comparable(slow), member.pk
+
+
+@requires_postgres
+def test_the_single_query_finds_the_claim_of_an_idempotency_key_and_a_missing_perk(perk, eligible):
+    from perks.services import claims_pg
+
+    member = eligible()
+    made, _ = perk_claim(perk=perk, member=member, idempotency_key="again")
+    read = claims_pg.read(perk_id=perk.pk, key="again", user=member.user)
+    assert (read.member_id, read.existing_id, read.existing_perk_id) == (
+        member.pk,
+        made.pk,
+        perk.pk,
+    )
+    assert claims_pg.read(perk_id=10**9, key="x", member_id=member.pk).perk is None
+    assert claims_pg.read(perk_id=perk.pk, key="x", user=UserFactory()).member_id is None
+
+
+def test_a_user_without_a_member_profile_gets_one_and_a_clear_refusal(perk):
+    from perks.errors import NotEligible
+
+    user = UserFactory()
+    with pytest.raises(NotEligible, match="no score yet"):
+        perk_claim(perk=perk, user=user, idempotency_key="k")
+    assert user.member is not None and not Claim.objects.exists()
+
+
+def test_the_answer_renders_as_drf_renders_it(perk, eligible):
+    made, _ = perk_claim(perk=perk, member=eligible(), idempotency_key="r")
+    stored = Claim.objects.select_related("code").get(pk=made.pk)
+    for claim in (made, stored):
+        output = ClaimOutput(claim)
+        generic = serializers.ModelSerializer.to_representation(output, claim)
+        assert output.data == generic
+    assert ClaimOutput(made).data["code"] == stored.code.code
+
+
+def test_the_outbox_sends_each_claim_once(
+    live_campaign, eligible, mailoutbox, django_capture_on_commit_callbacks
+):
+    physical = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
+    coded = make_perk(live_campaign, title="Beans")
+    with mock.patch("perks.services.claims.fulfilment_kick"):  # nothing swept yet
+        for perk in (physical, coded):
+            perk_claim(
+                perk=perk,
+                member=eligible(),
+                idempotency_key=uuid.uuid4().hex,
+                shipping_name="Ada",
+                shipping_address="1 Main St",
+            )
+    assert Claim.objects.filter(notified_at__isnull=True).count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert claims_fulfil_pending() == 2
+        assert claims_fulfil_pending() == 0  # sent once
+    assert sorted(m.subject for m in mailoutbox) == ["Your perk: Beans", "Your perk: Grinder"]
+    physical_claim = Claim.objects.get(perk=physical)
+    assert physical_claim.status == ClaimStatus.CLAIMED and physical_claim.notified_at
+    assert Claim.objects.get(perk=coded).status == ClaimStatus.FULFILLED
+
+
+def test_a_burst_of_claims_schedules_one_sweep(settings, django_capture_on_commit_callbacks):
+    """With a broker, the first claim of each second schedules the sweep; the rest ride on
+    it (the cache's add is the gate)."""
+    from django.core.cache import cache
+
+    from perks.services.fulfilment import KICK_KEY
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete(KICK_KEY)
+    with mock.patch("perks.tasks.claims_fulfil_pending_task.apply_async") as scheduled:
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(5):
+                fulfilment_kick()
+        assert scheduled.call_count == 1
+        assert scheduled.call_args.kwargs == {"countdown": 1}
+        cache.delete(KICK_KEY)  # a second later
+        with django_capture_on_commit_callbacks(execute=True):
+            fulfilment_kick()
+        assert scheduled.call_count == 2
+
+
+def test_api_claim_through_the_lean_path(perk, eligible):
+    member = eligible()
+    api = APIClient()
+    api.force_authenticate(member.user)
+    url = reverse("api_perk_claim", args=[perk.pk])
+    first = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="lean-1")
+    again = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="lean-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and first.json()["code"]
+    assert first.json()["code"] == again.json()["code"]
