@@ -217,6 +217,12 @@ class ScoreOutput(serializers.Serializer):
 class StatementOutput(serializers.Serializer):
     current = ScoreOutput()
     change = serializers.IntegerField(allow_null=True)
+    change_parts = serializers.DictField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text="The change in points from new actions and from time alone (same version "
+        "only; null otherwise).",
+    )
     headline = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     excluded = serializers.ListField(child=serializers.CharField())

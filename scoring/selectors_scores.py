@@ -63,6 +63,8 @@ class Statement:
     excluded: list[str] = field(default_factory=list)
     contributors: list[dict] = field(default_factory=list)
     excluded_actions: dict = field(default_factory=dict)
+    # points of the change from new actions and from time alone, when the run split them
+    change_parts: dict | None = None
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -116,6 +118,23 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
     window_before = timedelta(days=float(before.version.parameters.get("window_days", 90)))
     new = _imported(member, before, now)
     left = _received(member, before.as_of - window_before, now.as_of - window)
+    same_version = before.version_id == now.version_id
+    half_life = now.version.parameters.get("half_life_days", 30)
+    parts = _change_parts(current, previous)
+    if parts is not None:  # the run scored the member again on the previous run's data
+        by_time, by_new = parts["time"], parts["new_actions"]
+        if new or by_new:
+            reasons.append(
+                f"{_points(by_new)} from {_plural(new, 'new action', 'new actions')} on your "
+                "posts since then."
+            )
+        if by_time or left:
+            aged = f"; {_plural(left, 'action', 'actions')} left the {window.days}-day window"
+            reasons.append(
+                f"{_points(by_time)} from time alone: older actions weigh less as they age "
+                f"(half-life {half_life} days){aged if left else ''}."
+            )
+        return reasons
     if new:
         reasons.append(f"{_plural(new, 'new action', 'new actions')} on your posts since then.")
     if left:
@@ -124,13 +143,30 @@ def _reasons(member: Member, current: MemberScore, previous: MemberScore | None)
             f"{_plural(left, 'action', 'actions')} became older than {days} days and no "
             "longer count."
         )
-    same_version = before.version_id == now.version_id
     if not new and not left and same_version and current.raw < previous.raw:
-        half_life = now.version.parameters.get("half_life_days", 30)
         reasons.append(
             f"No new actions: older actions weigh less as they age (half-life {half_life} days)."
         )
     return reasons
+
+
+def _change_parts(current: MemberScore, previous: MemberScore | None) -> dict | None:
+    """The change split into points from new actions and from time alone, when this run
+    scored the member again on its baseline's data (the previous run, same version)."""
+    if (
+        previous is None
+        or current.score_time_only is None
+        or current.run.baseline_id != previous.run_id
+    ):
+        return None
+    return {
+        "new_actions": current.score - current.score_time_only,
+        "time": current.score_time_only - previous.score,
+    }
+
+
+def _points(n: int) -> str:
+    return f"{n:+d} {'point' if abs(n) == 1 else 'points'}"
 
 
 def _version_switch_reason(member: Member, previous: MemberScore, now: ScoreRun) -> str:
@@ -225,6 +261,7 @@ def member_statement(*, member: Member) -> Statement | None:
     )
     change, headline = _headline(current, previous)
     return Statement(
+        change_parts=_change_parts(current, previous),
         current=current,
         previous=previous,
         change=change,

@@ -71,6 +71,15 @@ class ScoreRun(models.Model):
     members_scored = models.PositiveIntegerField(default=0)
     actions_used = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True)
+    baseline = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The live run before this one (same version), whose data the time-only "
+        "scores of this run are computed from.",
+    )
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -100,6 +109,13 @@ class MemberScore(models.Model):
     actions_counted = models.PositiveIntegerField(default=0)
     actions_given = models.PositiveIntegerField(
         default=0, db_default=0, help_text="Counted actions the member took on others' posts."
+    )
+    score_time_only = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The score at this run's time from only the actions its baseline run had: "
+        "the difference to the baseline score is time (decay, the window), the rest of the "
+        "change is new actions.",
     )
     excluded = models.JSONField(
         default=dict, help_text="Per anti-gaming rule: actions affected and weight not counted."

@@ -28,7 +28,15 @@ from scoring.services.visibility import run_scores_visibility_set
 
 logger = logging.getLogger(__name__)
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-COLUMN_NAMES = ("subject", "actor_member", "actor_anonymous", "kind", "occurred", "content")
+COLUMN_NAMES = (
+    "subject",
+    "actor_member",
+    "actor_anonymous",
+    "kind",
+    "occurred",
+    "content",
+    "stored",
+)
 
 
 @dataclass
@@ -39,6 +47,7 @@ class RunInput:
     action_content: np.ndarray  # Content pk of each action's post, -1 for none
     # Members who acted but are not scored, by id: nodes n_members + i.
     unscored_members: np.ndarray
+    action_stored: np.ndarray  # when each action was stored (Unix seconds)
 
 
 def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict[str, np.ndarray]:
@@ -61,10 +70,11 @@ def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict
             "kind",
             "occurred_at",
             "content_id",
+            "created_at",
         )
     )
     columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
-    for subject, actor_member, actor_anonymous, kind, when, content in rows.iterator(
+    for subject, actor_member, actor_anonymous, kind, when, content, stored in rows.iterator(
         chunk_size=20_000
     ):
         columns["subject"].append(subject)
@@ -73,7 +83,8 @@ def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict
         columns["kind"].append(KIND_INDEX[kind])
         columns["occurred"].append(when.timestamp())
         columns["content"].append(-1 if content is None else content)
-    types = {"kind": np.int8, "occurred": np.float64}
+        columns["stored"].append(stored.timestamp())
+    types = {"kind": np.int8, "occurred": np.float64, "stored": np.float64}
     return {
         name: np.asarray(values, dtype=types.get(name, np.int64))
         for name, values in columns.items()
@@ -136,6 +147,7 @@ def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) 
         n_members + len(others) + len(anonymous),
         action_content=c["content"],
         unscored_members=others,
+        action_stored=c["stored"],
     )
 
 
@@ -205,6 +217,10 @@ def _execute(run: ScoreRun) -> None:
         )
         return
     result = compute(data.actions, n_members=n_members, n_nodes=data.n_nodes, p=p)
+    baseline = _baseline(run)
+    raw_time_only = (
+        _raw_time_only(run, baseline, data, p, n_members) if baseline is not None else None
+    )
     topics = load_run_topics(
         data=data, as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at
     )
@@ -220,7 +236,10 @@ def _execute(run: ScoreRun) -> None:
         version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
         breakpoints = _calibration(version, result.raw)
         scores = calibration.apply(result.raw, breakpoints)
-        _write_scores(run, data, result, scores)
+        time_only = (
+            calibration.apply(raw_time_only, breakpoints) if raw_time_only is not None else None
+        )
+        _write_scores(run, data, result, scores, time_only)
         write_topic_scores(
             run=run,
             version=version,
@@ -239,9 +258,41 @@ def _execute(run: ScoreRun) -> None:
         ScoreRun.objects.filter(pk=run.pk).update(
             status=ScoreRun.Status.COMPLETE,
             finished_at=timezone.now(),
+            baseline=baseline,
             members_scored=scored,
             actions_used=len(data.actions),
         )
+
+
+def _baseline(run: ScoreRun) -> ScoreRun | None:
+    """The live run members saw before this one, when it used the same version: its data,
+    aged to this run's time, tells how much of each score's change is time alone."""
+    if run.is_shadow:
+        return None
+    before = (
+        ScoreRun.objects.filter(
+            status=ScoreRun.Status.COMPLETE, is_shadow=False, as_of__lt=run.as_of
+        )
+        .order_by("-as_of", "-pk")
+        .first()
+    )
+    return before if before is not None and before.version_id == run.version_id else None
+
+
+def _raw_time_only(run, baseline, data: RunInput, p, n_members: int) -> np.ndarray:
+    """Raw scores at this run's time from only the actions the baseline run had (stored
+    before it started, occurred by its time): a second pass of the engine on a subset."""
+    stored_then = data.action_stored <= baseline.started_at.timestamp()
+    occurred_then = data.actions.age_seconds >= (run.as_of - baseline.as_of).total_seconds()
+    keep = stored_then & occurred_then
+    a = data.actions
+    subset = Actions(
+        actor=a.actor[keep],
+        subject=a.subject[keep],
+        kind=a.kind[keep],
+        age_seconds=a.age_seconds[keep],
+    )
+    return compute(subset, n_members=n_members, n_nodes=data.n_nodes, p=p).raw
 
 
 def _subset(result, keep: np.ndarray):
@@ -270,7 +321,9 @@ def _calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray:
     return breakpoints
 
 
-def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> None:
+def _write_scores(
+    run: ScoreRun, data: RunInput, result, scores: np.ndarray, time_only: np.ndarray | None
+) -> None:
     excluded = [_excluded(result, i) for i in range(len(data.member_ids))]
     # Members who left while the run computed are not written (their rows would not fit).
     existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
@@ -279,6 +332,7 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
         data = replace(data, member_ids=data.member_ids[keep])
         result = _subset(result, keep)
         scores = scores[keep]
+        time_only = time_only[keep] if time_only is not None else None
         excluded = [e for e, k in zip(excluded, keep, strict=True) if k]
     if connection.vendor == "postgresql":
         columns = {
@@ -291,6 +345,8 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
             "actions_counted": result.counted_actions,
             "actions_given": result.given_actions,
         }
+        if time_only is not None:
+            columns["score_time_only"] = time_only
         write_scores_pg(run_id=run.pk, columns=columns, excluded=excluded)
         return
     MemberScore.objects.bulk_create(
@@ -306,6 +362,7 @@ def _write_scores(run: ScoreRun, data: RunInput, result, scores: np.ndarray) -> 
                 actions_counted=int(result.counted_actions[i]),
                 actions_given=int(result.given_actions[i]),
                 excluded=excluded[i],
+                score_time_only=int(time_only[i]) if time_only is not None else None,
             )
             for i in range(len(data.member_ids))
         ),

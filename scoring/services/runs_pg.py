@@ -29,6 +29,8 @@ _ROW = np.dtype(
         ("occurred", ">f8"),
         ("l6", ">i4"),
         ("content", ">i8"),
+        ("l7", ">i4"),
+        ("stored", ">f8"),
     ]
 )
 _HEADER = 19  # signature (11), flags (4), header extension length (4)
@@ -39,14 +41,16 @@ def load_actions_pg(
 ) -> dict[str, np.ndarray]:
     """Columns of the actions on opted-in members' content with ``start < occurred_at <=
     end`` stored by ``stored_by``, in action id order: subject member, actor member (-1),
-    anonymous actor (-1), kind index, occurred time (Unix seconds), post (-1)."""
+    anonymous actor (-1), kind index, occurred time (Unix seconds), post (-1), stored time
+    (Unix seconds)."""
     kind_case = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
     a, acc, m = Action._meta.db_table, NetworkAccount._meta.db_table, Member._meta.db_table
     query = (
         f"SELECT s.member_id::int8, coalesce(aa.member_id, -1)::int8, "
         f"coalesce(a.actor_anonymous_id, -1)::int8, "
         f"coalesce(CASE a.kind {kind_case} END, -1)::int8, "
-        f"extract(epoch FROM a.occurred_at)::float8, coalesce(a.content_id, -1)::int8 "
+        f"extract(epoch FROM a.occurred_at)::float8, coalesce(a.content_id, -1)::int8, "
+        f"extract(epoch FROM a.created_at)::float8 "
         f"FROM {a} a JOIN {acc} s ON s.id = a.subject_id "
         f"JOIN {m} m ON m.id = s.member_id AND m.opted_in_at IS NOT NULL "
         f"LEFT JOIN {acc} aa ON aa.id = a.actor_account_id "
@@ -61,7 +65,7 @@ def load_actions_pg(
                 buffer += chunk
     body = memoryview(buffer)[_HEADER : len(buffer) - 2]  # header and the -1 trailer
     rows = np.frombuffer(body, dtype=_ROW)
-    if rows.size and not (rows["fields"] == 6).all():
+    if rows.size and not (rows["fields"] == 7).all():
         raise ValueError("unexpected row layout in the binary COPY of actions")
     rows = rows[rows["kind"] >= 0]  # a kind the engine does not know (the table forbids it)
     return {
@@ -71,6 +75,7 @@ def load_actions_pg(
         "kind": rows["kind"].astype(np.int8),
         "occurred": rows["occurred"].astype(np.float64),
         "content": rows["content"].astype(np.int64),
+        "stored": rows["stored"].astype(np.float64),
     }
 
 
@@ -79,12 +84,14 @@ def write_scores_pg(*, run_id: int, columns: dict[str, np.ndarray], excluded: li
     table = MemberScore._meta.db_table
     names = (
         "run_id, member_id, score, true_reach, amplification, network_impact, raw, "
-        "actions_counted, actions_given, excluded"
+        "actions_counted, actions_given, excluded, score_time_only"
     )
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
+        time_only = columns.get("score_time_only")
+        time_only = time_only.tolist() if time_only is not None else None
         for i, member_id in enumerate(columns["member_id"].tolist()):
             copy.write_row(
                 (
@@ -98,5 +105,6 @@ def write_scores_pg(*, run_id: int, columns: dict[str, np.ndarray], excluded: li
                     int(columns["actions_counted"][i]),
                     int(columns["actions_given"][i]),
                     json.dumps(excluded[i]),
+                    time_only[i] if time_only is not None else None,
                 )
             )

@@ -179,8 +179,40 @@ def test_statement_explains_a_change_in_numbers_and_words(world):
     statement = selectors_scores.member_statement(member=a.member)
     assert statement.previous is not None
     assert "4 more people acted on your posts" in statement.headline
-    assert "4 new actions on your posts since then." in statement.reasons
+    current, previous = statement.current, statement.previous
+    assert current.run.baseline_id == previous.run_id
+    by_new = current.score - current.score_time_only
+    by_time = current.score_time_only - previous.score
+    assert by_new + by_time == statement.change  # the parts add up to the change
+    assert statement.change_parts == {"new_actions": by_new, "time": by_time}
+    assert by_new >= 0 and by_time <= 0  # actions never lower; time alone never raises
+    assert f"{by_new:+d} point" in next(r for r in statement.reasons if "4 new actions" in r)
     assert statement.contributors[0]["actions"] == 3
+
+
+def test_time_alone_is_named_as_such(world):
+    """No new actions between two runs: the whole change is time, and it says so."""
+    a, *_ = world
+    _run()
+    _run(as_of=AS_OF + timedelta(days=20))
+    statement = selectors_scores.member_statement(member=a.member)
+    current = statement.current
+    assert current.score_time_only == current.score  # nothing new: the same data
+    assert statement.change <= 0
+    if statement.change:
+        (reason,) = statement.reasons
+        assert reason.startswith(f"{statement.change:+d} point") and "time alone" in reason
+
+
+def test_a_run_after_a_version_switch_has_no_time_only_scores(world):
+    a, *_ = world
+    _run()
+    v2 = algorithm_version_create(name="v2-split", description="", parameters={"damping": 0.5})
+    _run(as_of=AS_OF, version=v2)  # its shadow run
+    algorithm_version_activate(version=v2)
+    run = _run(as_of=AS_OF + timedelta(days=1))
+    assert run.baseline_id is None
+    assert not MemberScore.objects.filter(run=run, score_time_only__isnull=False).exists()
 
 
 def test_statement_lists_what_the_rules_did_not_count(world):
@@ -220,7 +252,11 @@ def test_score_api_and_dashboard(world, client):
     data = api.get(reverse("api_score")).json()
     assert data["current"]["true_reach"] == 2
     assert data["headline"].startswith("Your score is")
+    assert data["change_parts"] is None  # a first score has nothing to split
     assert len(api.get(reverse("api_score_history")).json()) == 1
+    _run(as_of=AS_OF + timedelta(days=3))
+    parts = api.get(reverse("api_score")).json()["change_parts"]
+    assert set(parts) == {"new_actions", "time"} and parts["new_actions"] == 0
     client.force_login(a.member.user)
     body = client.get(reverse("dashboard")).content.decode()
     assert "True Reach" in body and "Why this score" in body and "<svg" in body
@@ -320,9 +356,10 @@ def test_statement_counts_back_dated_imports_as_new_and_blames_no_decay(world):
             subject=a, actor_account=NetworkAccountFactory(), occurred_at=AS_OF - timedelta(days=5)
         )
     _run(as_of=AS_OF + timedelta(minutes=5))
-    reasons = selectors_scores.member_statement(member=a.member).reasons
-    assert "3 new actions on your posts since then." in reasons
-    assert not any("weigh less as they age" in r for r in reasons)
+    statement = selectors_scores.member_statement(member=a.member)
+    (reason,) = statement.reasons  # five minutes of age cost no point
+    assert reason == f"{statement.change:+d} points from 3 new actions on your posts since then."
+    assert statement.current.score_time_only == statement.previous.score
 
 
 def test_statement_names_only_opted_in_members_with_public_scores(world):
