@@ -195,8 +195,24 @@ class PaymentAdmin(ReadOnly):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
-    list_display = ["payment", "reason", "amount_cents", "status", "stripe_refund_id", "created_at"]
+    list_display = [
+        "payment",
+        "reason",
+        "amount_cents",
+        "status",
+        "attempts",
+        "stripe_refund_id",
+        "created_at",
+    ]
     list_filter = ["reason", "status"]
+    actions = ["retry"]
+
+    @admin.action(description="Ask Stripe again for the selected failed refunds")
+    def retry(self, request, queryset):
+        from campaigns.services.funding import refund_retry
+
+        again = [refund_retry(refund=r) for r in queryset.filter(status=Refund.Status.FAILED)]
+        self.message_user(request, f"{len(again)} failed refunds asked again.")
 
 
 @admin.register(StripeEvent)

@@ -24,6 +24,19 @@ def email_send(
     html_body: str | None = None,
 ) -> None:
     """Send one e-mail. Retries with backoff when the mail server cannot be reached."""
+    email_send_now(subject=subject, body=body, to=to, from_email=from_email, html_body=html_body)
+
+
+def email_send_now(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    from_email: str | None = None,
+    html_body: str | None = None,
+) -> None:
+    """Send one e-mail in this process (a worker that must know it went: the fulfilment
+    outbox marks a claim sent only after this returns)."""
     message = EmailMultiAlternatives(
         subject=subject, body=body, from_email=from_email, to=to, connection=get_connection()
     )

@@ -48,8 +48,27 @@ class PerkAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "allocation"]
     search_fields = ["title", "campaign__name"]
-    readonly_fields = ["claimed_count", "lottery_seed_hash", "drawn_at"]
+    # Units, value, kind, allocation and window are what the budget and the claims rest on:
+    # brands set them once, through the service that checks the budget (the brand admin);
+    # site staff correct texts and pictures only.
+    readonly_fields = [
+        "campaign",
+        "kind",
+        "quantity",
+        "value_cents",
+        "allocation",
+        "opens_at",
+        "closes_at",
+        "reserved_for_inclusion",
+        "claimed_count",
+        "lottery_seed_hash",
+        "drawn_at",
+        "draw_record",
+    ]
     exclude = ["lottery_seed"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Claim)

@@ -151,10 +151,10 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["perk", "status"], name="claim_perk_status_idx"),
-            # the fulfilment outbox: claims taken whose member has not been written to yet
+            # the fulfilment outbox: claims whose member has not been written to yet
             models.Index(
                 fields=["id"],
-                condition=Q(status="claimed", notified_at__isnull=True),
+                condition=Q(status__in=["claimed", "fulfilled"], notified_at__isnull=True),
                 name="claim_to_notify_idx",
             ),
         ]

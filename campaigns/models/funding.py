@@ -82,6 +82,9 @@ class Refund(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.UNUSED)
     amount_cents = models.PositiveBigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(
+        default=1, help_text="Asked of Stripe this many times (a failed refund is retried)."
+    )
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

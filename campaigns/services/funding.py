@@ -338,9 +338,10 @@ def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
             return None
         budget_refunds = payment.refunds.filter(
             reason__in=[Refund.Reason.UNUSED, Refund.Reason.RELEASED]
-        ).exclude(status=Refund.Status.FAILED)
+        )
         done = {r.reason: r for r in budget_refunds}
-        given = sum(r.amount_cents for r in done.values())  # pending ones included
+        # Pending and failed ones included: a failed refund is retried, never made anew.
+        given = sum(r.amount_cents for r in done.values())
         held = outstanding_cents(campaign)
         amount = campaign.budget_cents - campaign.spent_cents - given - held
         if Refund.Reason.UNUSED not in done and (amount > 0 or held == 0):
@@ -350,16 +351,41 @@ def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
     return None
 
 
+MAX_REFUND_ATTEMPTS = 5
+
+
+def refund_retry(*, refund: Refund) -> Refund:
+    """Ask again for a refund that failed (a new Stripe idempotency key per attempt: the
+    old one would answer with the old failure). Staff can do it from the admin; the hourly
+    settlement does it up to MAX_REFUND_ATTEMPTS times."""
+    with transaction.atomic():
+        moved = Refund.objects.filter(pk=refund.pk, status=Refund.Status.FAILED).update(
+            status=Refund.Status.PENDING, attempts=F("attempts") + 1, error=""
+        )
+        if moved:
+            from campaigns.tasks import refund_issue_task
+
+            transaction.on_commit(lambda: refund_issue_task.delay(refund.pk))
+    refund.refresh_from_db()
+    return refund
+
+
 def campaigns_settle_due() -> int:
-    """Release the budget held back at the end of campaigns whose outstanding claims are
-    all settled (fulfilled, cancelled, expired or lost); returns how many refunds."""
+    """Retry failed refunds (up to MAX_REFUND_ATTEMPTS), and release the budget held back
+    at the end of campaigns whose outstanding claims are all settled (fulfilled, cancelled,
+    expired or lost); returns how many refunds were made or asked again."""
+    retried = 0
+    for refund in Refund.objects.filter(
+        status=Refund.Status.FAILED, attempts__lt=MAX_REFUND_ATTEMPTS
+    ):
+        retried += refund_retry(refund=refund).status == Refund.Status.PENDING
     due = (
         Campaign.objects.filter(status=CampaignStatus.ENDED, payments__status=Payment.Status.PAID)
         .filter(budget_cents__gt=F("spent_cents") + F("refunded_cents"))
         .exclude(payments__refunds__reason=Refund.Reason.RELEASED)
         .values_list("pk", flat=True)
     )
-    made = 0
+    made = retried
     for pk in list(due):
         if campaign_refund_unused(campaign=Campaign(pk=pk)):
             made += 1
@@ -390,12 +416,24 @@ def refund_issue(*, refund_pk: int) -> Refund:
     if refund.status != Refund.Status.PENDING:
         return refund
     stripe = _stripe()
-    result = stripe.Refund.create(
-        payment_intent=refund.payment.stripe_payment_intent_id,
-        amount=refund.amount_cents,
-        metadata={"refund_id": str(refund.pk), "campaign_id": str(refund.payment.campaign_id)},
-        idempotency_key=f"refund-{refund.pk}",
-    )
+    try:
+        result = stripe.Refund.create(
+            payment_intent=refund.payment.stripe_payment_intent_id,
+            amount=refund.amount_cents,
+            metadata={
+                "refund_id": str(refund.pk),
+                "campaign_id": str(refund.payment.campaign_id),
+            },
+            idempotency_key=f"refund-{refund.pk}-{refund.attempts}",
+        )
+    except (stripe.APIConnectionError, stripe.RateLimitError):
+        raise  # transient: the task retries with the same key
+    except stripe.StripeError as error:  # refused: failed, retried later with a new key
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED, error=f"Stripe: {error.user_message or error}"
+        )
+        refund.refresh_from_db()
+        return refund
     with transaction.atomic():
         if result.status in ("succeeded", "pending"):
             _refund_complete(refund, stripe_refund_id=result.id)

@@ -136,6 +136,8 @@ def perk_claim(
     except IntegrityError:
         again = _existing(member_id, key)  # the same request, retried at the same moment
         if again is not None:
+            if again.perk_id != perk_id:
+                raise PerkInvalid("This idempotency key was used for another perk.") from None
             return again, False
         raise AlreadyClaimed("You already hold a claim of this perk.") from None
     if claim.status == ClaimStatus.CLAIMED:
@@ -205,6 +207,17 @@ def _claim_insert_orm(
         claim.assigned_code = _take_code(perk.pk, claim.pk)  # shown in the answer
         if claim.assigned_code is None:
             raise PerkSoldOut(f"{perk.title} has no code left.")
+    # Checked again under the write (SQLite serialises writers): a campaign ended or a
+    # window closed since the facts were read takes nothing.
+    now = timezone.now()
+    still_open = Perk.objects.filter(
+        pk=perk.pk,
+        campaign__status=CampaignStatus.LIVE,
+        opens_at__lte=now,
+        closes_at__gt=now,
+    ).exists()
+    if not still_open:
+        raise PerkClosed("Claims for this perk closed a moment ago.")
     return claim
 
 

@@ -8,7 +8,10 @@ minute), so on PostgreSQL it costs two statements:
    member's score and the topic scores, hidden topics and networks the campaign's targeting
    asks about. The decision itself is made by ``campaigns.eligibility.eligibility_from_facts``,
    the same code that decides from the ORM's facts (tests compare the two).
-2. **Write** (``insert``): one statement with data-modifying CTEs, atomic on its own: take a
+2. **Write** (``insert``): one statement with data-modifying CTEs, atomic on its own: check
+   again that the campaign is live and the window open, holding a key-share lock on the
+   campaign's row (so the end of a campaign, whose refund locks that row, waits for a claim
+   in flight and counts it, or the claim sees the campaign ended and takes nothing); take a
    free code (``FOR UPDATE SKIP LOCKED``), take a unit with a conditional ``UPDATE`` (only
    while ``claimed_count < quantity - reserved_for_inclusion``, and only when a code was
    found for a code perk), insert the claim (only when the unit was taken), give it the code.
@@ -32,6 +35,7 @@ from django.utils import timezone
 
 from campaigns.eligibility import Decision, eligibility_from_facts
 from campaigns.models import Campaign, CampaignTopic
+from perks.errors import PerkClosed
 from perks.models import Claim, ClaimStatus, Perk, PerkCode
 from scoring.models import (
     AlgorithmVersion,
@@ -120,10 +124,12 @@ def _execute(sql: str, params: dict):
     connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-        if raw not in _PLANNED:
+        if raw.prepare_threshold is None:  # Django's default turns preparing off...
+            raw.prepare_threshold = 2**31  # ...on: only where asked (prepare=True)
+        if raw not in _PLANNED and not connection.in_atomic_block:
+            # Outside a transaction the setting commits with its statement; inside one a
+            # rollback would undo it, so it waits for a call in autocommit.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-            if raw.prepare_threshold is None:  # Django's default turns preparing off...
-                raw.prepare_threshold = 2**31  # ...on: only where asked (prepare=True)
             _PLANNED.add(raw)
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
@@ -177,7 +183,8 @@ def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> 
     perk.campaign = campaign
     topics = _json(topics) or []
     wanted = [(t, minimum) for t, minimum, _ in topics]
-    hidden_ids = set(_json(hidden) or [])
+    # Without a live run there are no topic facts at all (as the ORM's reading has it).
+    hidden_ids = set(_json(hidden) or []) if run_id is not None else set()
     facts = MemberFacts(
         member_id=member_id,
         opted_in=opted_in,
@@ -199,16 +206,22 @@ def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> 
 
 
 def _insert_sql() -> str:
-    code, perk, claim = _t(PerkCode), _t(Perk), _t(Claim)
+    code, perk, claim, campaign = _t(PerkCode), _t(Perk), _t(Claim), _t(Campaign)
     return f"""
-WITH code AS (
+WITH open AS (
+    SELECT c.id FROM {campaign} c JOIN {perk} p ON p.campaign_id = c.id
+     WHERE p.id = %(perk)s AND c.status = 'live' AND p.opens_at <= now() AND p.closes_at > now()
+       FOR KEY SHARE OF c
+), code AS (
     SELECT id, code FROM {code}
      WHERE %(needs_code)s AND perk_id = %(perk)s AND claim_id IS NULL
+       AND EXISTS (SELECT 1 FROM open)
      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
 ), unit AS (
     UPDATE {perk} SET claimed_count = claimed_count + 1
      WHERE %(takes_unit)s AND id = %(perk)s
        AND claimed_count < quantity - reserved_for_inclusion
+       AND EXISTS (SELECT 1 FROM open)
        AND (NOT %(needs_code)s OR EXISTS (SELECT 1 FROM code))
     RETURNING id
 ), made AS (
@@ -216,14 +229,15 @@ WITH code AS (
                          shipping_address, created_at, via_inclusion)
     SELECT %(perk)s, %(member)s, %(status)s, %(key)s, %(decision)s::jsonb, %(name)s,
            %(address)s, %(now)s, %(via)s
-     WHERE NOT %(takes_unit)s OR EXISTS (SELECT 1 FROM unit)
+     WHERE EXISTS (SELECT 1 FROM open) AND (NOT %(takes_unit)s OR EXISTS (SELECT 1 FROM unit))
     RETURNING id
 ), given AS (
     UPDATE {code} SET claim_id = (SELECT id FROM made)
      WHERE id = (SELECT id FROM code) AND EXISTS (SELECT 1 FROM made)
     RETURNING code
 )
-SELECT (SELECT id FROM made), (SELECT code FROM given), EXISTS (SELECT 1 FROM code)
+SELECT (SELECT id FROM made), (SELECT code FROM given), EXISTS (SELECT 1 FROM code),
+       EXISTS (SELECT 1 FROM open)
 """  # noqa: S608 - table names only
 
 
@@ -263,7 +277,9 @@ def insert(
     # a caller's transaction) a savepoint keeps a refused duplicate from spoiling it.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with savepoint:
-        claim_id, code, code_found = _execute(_INSERT_SQL, params)
+        claim_id, code, code_found, still_open = _execute(_INSERT_SQL, params)
+    if not still_open:
+        raise PerkClosed("Claims for this perk closed a moment ago.")
     if claim_id is None:
         return None, code_found
     claim = Claim(

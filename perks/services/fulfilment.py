@@ -3,6 +3,7 @@ shipped and experience perks fulfilled; shipping addresses are forgotten on sche
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,10 @@ from campaigns.models import BrandRole, Campaign
 from campaigns.services.campaigns import brand_role_require
 from perks.errors import ClaimNotCancellable
 from perks.models import Claim, ClaimStatus, PerkCode, PerkKind
+
+logger = logging.getLogger(__name__)
+# Claims whose member may still be waiting for the code or the next steps (the outbox).
+OUTBOX_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.FULFILLED)
 
 
 def _spend(claim: Claim) -> None:
@@ -35,10 +40,12 @@ def _mark_fulfilled(claim_id: int) -> bool:
 
 
 def claim_fulfil(*, claim_id: int) -> Claim:
-    """Send the member what the claim gives. A code perk is fulfilled by the e-mail with its
-    code; the others get their next steps and are fulfilled by the brand. Safe to run twice:
-    a claim whose member has been written to is left alone."""
-    from klout.tasks import email_send
+    """Send the member what the claim gives, then mark it sent (at least once: the mail goes
+    out before the mark commits, so a failure leaves the claim in the outbox to be tried
+    again). A code perk is fulfilled by the e-mail with its code; the others get their next
+    steps and are fulfilled by the brand (a claim the brand marked fulfilled before the
+    sweep still gets its e-mail). A claim already sent is left alone."""
+    from klout.tasks import email_send_now
 
     with transaction.atomic():
         claim = (
@@ -46,32 +53,30 @@ def claim_fulfil(*, claim_id: int) -> Claim:
             .select_related("perk__campaign__brand", "member__user")
             .get(pk=claim_id)
         )
-        if claim.status != ClaimStatus.CLAIMED or claim.notified_at is not None:
+        if claim.notified_at is not None or claim.status not in OUTBOX_STATUSES:
             return claim
         perk, email = claim.perk, claim.member.user.email if claim.member.user_id else None
-        now = timezone.now()
+        brand = perk.campaign.brand.name
         if perk.kind == PerkKind.CODE:
             code = PerkCode.objects.filter(claim=claim).values_list("code", flat=True).first()
-            body = f"Your code for {perk.title} from {perk.campaign.brand.name}: {code}\n"
-            _mark_fulfilled(claim.pk)
-            _spend(claim)
+            body = f"Your code for {perk.title} from {brand}: {code}\n"
+            if _mark_fulfilled(claim.pk):
+                _spend(claim)
         else:
             body = (
-                f"You have {perk.title} from {perk.campaign.brand.name}. "
-                f"{perk.campaign.brand.name} will contact you with the next steps.\n"
+                f"You have {perk.title} from {brand}. "
+                f"{brand} will contact you with the next steps.\n"
             )
-        Claim.objects.filter(pk=claim.pk).update(notified_at=now)
         body += f"\nPlease disclose it when you post about it:\n{perk.disclosure_text}\n"
+        Claim.objects.filter(pk=claim.pk).update(notified_at=timezone.now())
         if email:
-            transaction.on_commit(
-                lambda: email_send.delay(to=[email], subject=f"Your perk: {perk.title}", body=body)
-            )
+            email_send_now(to=[email], subject=f"Your perk: {perk.title}", body=body)
     claim.refresh_from_db()
     return claim
 
 
 # The fulfilment outbox. A claim is written with its transaction and needs no message of
-# its own: the claims not yet sent (status claimed, notified_at empty; a partial index) are
+# its own: the claims not yet sent (claimed or fulfilled, notified_at empty; a partial index) are
 # swept by one task, started at most once per KICK_SECONDS by the claims themselves and
 # every minute by beat as a safety net. A claim request so costs one cache ``add`` rather
 # than a broker round trip, and a burst of claims is fulfilled in batches.
@@ -81,12 +86,17 @@ SWEEP_BATCH = 500
 
 
 def claims_fulfil_pending(*, limit: int = SWEEP_BATCH) -> int:
-    """Fulfil the claims waiting in the outbox, oldest first; returns how many were sent."""
-    waiting = Claim.objects.filter(status=ClaimStatus.CLAIMED, notified_at__isnull=True)
+    """Fulfil the claims waiting in the outbox, oldest first; returns how many were sent. A
+    claim that fails (the mail server, a broken row) is logged and left for the next sweep;
+    it does not hold up the others."""
+    waiting = Claim.objects.filter(status__in=OUTBOX_STATUSES, notified_at__isnull=True)
     sent = 0
     for claim_id in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
-        if claim_fulfil(claim_id=claim_id).notified_at is not None:
-            sent += 1
+        try:
+            if claim_fulfil(claim_id=claim_id).notified_at is not None:
+                sent += 1
+        except Exception:  # one claim's failure must not stop the outbox
+            logger.exception("fulfilment of claim %s failed; it stays in the outbox", claim_id)
     return sent
 
 

@@ -31,6 +31,7 @@ class StripeFake:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.fail_next: int | None = None  # HTTP status for the next call
+        self.refund_status_next: str | None = None  # e.g. "failed", for the next refund
         self._ids = itertools.count(1)
         self._by_key: dict[str, tuple[int, dict]] = {}
         fake = self
@@ -67,6 +68,10 @@ class StripeFake:
         self.server.shutdown()
         self.server.server_close()
 
+    def _refund_status(self) -> str:
+        status, self.refund_status_next = self.refund_status_next or "succeeded", None
+        return status
+
     def handle(self, path: str, form: dict, headers: dict) -> tuple[int, dict]:
         key = headers.get("Idempotency-Key")
         self.requests.append({"path": path, "form": form, "idempotency_key": key})
@@ -98,7 +103,7 @@ class StripeFake:
                 {
                     "id": f"re_test_{n}",
                     "object": "refund",
-                    "status": "succeeded",
+                    "status": self._refund_status(),
                     "amount": int(form["amount"]),
                     "payment_intent": form.get("payment_intent"),
                 },

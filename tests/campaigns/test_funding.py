@@ -480,3 +480,48 @@ def test_budget_cannot_drop_below_what_perks_commit(campaign, manager):
     campaign.refresh_from_db()
     assert campaign.budget_cents == 125_000
     campaign_update(campaign=campaign, user=manager, budget_cents=100_000)
+
+
+def test_a_failed_refund_is_asked_again_with_a_new_key_and_the_rest_still_released(
+    client, checkout, campaign, owner, stripe_fake, django_capture_on_commit_callbacks
+):
+    from campaigns.services.funding import campaigns_settle_due
+
+    _, session = checkout
+    with django_capture_on_commit_callbacks(execute=True):
+        post(
+            client,
+            session_event("evt_r", "checkout.session.completed", session, payment_status="paid"),
+        )
+    stripe_fake.refund_status_next = "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_end(campaign=campaign, user=owner)
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.FAILED and "failed" in refund.error
+    campaign.refresh_from_db()
+    assert campaign.refunded_cents == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaigns_settle_due() == 1
+    refund.refresh_from_db()
+    assert (refund.status, refund.attempts) == (Refund.Status.SUCCEEDED, 2)
+    keys = [r["idempotency_key"] for r in stripe_fake.requests if r["path"] == "/v1/refunds"]
+    assert keys == [f"refund-{refund.pk}-1", f"refund-{refund.pk}-2"]
+    campaign.refresh_from_db()
+    assert campaign.refunded_cents == 125_000 and campaign.unused_cents == 0
+    assert Refund.objects.count() == 1  # never a second refund of the same money
+
+
+def test_a_refund_stripe_refuses_is_failed_not_left_pending(
+    client, checkout, campaign, owner, stripe_fake, django_capture_on_commit_callbacks
+):
+    _, session = checkout
+    with django_capture_on_commit_callbacks(execute=True):
+        post(
+            client,
+            session_event("evt_s", "checkout.session.completed", session, payment_status="paid"),
+        )
+    stripe_fake.fail_next = 400
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_end(campaign=campaign, user=owner)
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.FAILED and refund.error.startswith("Stripe:")

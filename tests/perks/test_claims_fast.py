@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignTopic, TopicMode
 from perks.api import ClaimOutput
+from perks.errors import PerkInvalid
 from perks.models import Claim, ClaimStatus, PerkKind
 from perks.services.claims import perk_claim
 from perks.services.fulfilment import claims_fulfil_pending, fulfilment_kick
@@ -164,3 +165,103 @@ def test_api_claim_through_the_lean_path(perk, eligible):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and first.json()["code"]
     assert first.json()["code"] == again.json()["code"]
+
+
+def test_a_claim_racing_the_campaigns_end_takes_nothing(perk, eligible):
+    """The campaign ends between the claim's reading of the facts and its write: the write
+    checks again, so no unit, code or claim is taken and the end's refund stays exact."""
+    from campaigns.models import Campaign, CampaignStatus
+    from perks.errors import PerkClosed
+    from perks.services import claims as claims_module
+
+    original = claims_module._check_open
+
+    def check_then_end(p):
+        original(p)
+        Campaign.objects.filter(pk=p.campaign_id).update(status=CampaignStatus.ENDED)
+
+    with (
+        mock.patch.object(claims_module, "_check_open", check_then_end),
+        pytest.raises(PerkClosed, match="closed a moment ago"),
+    ):
+        perk_claim(perk=perk, member=eligible(), idempotency_key="late")
+    perk.refresh_from_db()
+    assert perk.claimed_count == 0 and not Claim.objects.exists()
+    assert not perk.codes.filter(claim__isnull=False).exists()
+
+
+def test_a_claim_whose_mail_fails_stays_in_the_outbox_and_blocks_no_other(
+    live_campaign, eligible, mailoutbox
+):
+    from klout import tasks
+
+    first, second = (make_perk(live_campaign, title=t) for t in ("Beans", "Mug"))
+    with mock.patch("perks.services.claims.fulfilment_kick"):
+        a, _ = perk_claim(perk=first, member=eligible(), idempotency_key="a")
+        b, _ = perk_claim(perk=second, member=eligible(), idempotency_key="b")
+    real = tasks.email_send_now
+
+    def flaky(**kwargs):
+        if "Beans" in kwargs["subject"]:
+            raise OSError("mail server down")
+        real(**kwargs)
+
+    with mock.patch("klout.tasks.email_send_now", flaky):
+        assert claims_fulfil_pending() == 1
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, a.notified_at) == (ClaimStatus.CLAIMED, None)  # tried again later
+    assert b.status == ClaimStatus.FULFILLED and b.notified_at
+    assert live_campaign.__class__.objects.get(pk=live_campaign.pk).spent_cents == 500
+    assert claims_fulfil_pending() == 1  # the server is back
+    assert [m.subject for m in mailoutbox] == ["Your perk: Mug", "Your perk: Beans"]
+
+
+def test_a_claim_the_brand_fulfilled_before_the_sweep_still_gets_its_mail(
+    live_campaign, eligible, mailoutbox
+):
+    from perks.services.fulfilment import claim_mark_fulfilled
+
+    grinder = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
+    with mock.patch("perks.services.claims.fulfilment_kick"):
+        made, _ = perk_claim(
+            perk=grinder,
+            member=eligible(),
+            idempotency_key="g",
+            shipping_name="Ada",
+            shipping_address="1 Main St",
+        )
+    claim_mark_fulfilled(claim=made, user=live_campaign.manager)
+    assert claims_fulfil_pending() == 1
+    assert claims_fulfil_pending() == 0
+    assert [m.subject for m in mailoutbox] == ["Your perk: Grinder"]
+    spent = live_campaign.__class__.objects.get(pk=live_campaign.pk).spent_cents
+    assert spent == 500  # charged once, by the brand's marking
+
+
+def test_one_idempotency_key_for_two_perks_at_once_never_returns_the_other_perks_claim(
+    perk, eligible
+):
+    """Two requests with one key for two perks: the second, refused by the key's unique
+    constraint, is told the key belongs to another perk (not handed that claim)."""
+    from perks.services import claims as claims_module
+
+    member = eligible()
+    other = make_perk(perk.campaign, title="Mug")
+    original = claims_module._existing
+    calls = {"n": 0}
+
+    def racing(member_id, key):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first look finds nothing: the other request is in flight
+            return None
+        return original(member_id, key)
+
+    perk_claim(perk=other, member=member, idempotency_key="same")
+    if claims_module.connection.vendor == "postgresql":
+        pytest.skip("the single-query read sees the key at once; covered on SQLite")
+    with (
+        mock.patch.object(claims_module, "_existing", racing),
+        pytest.raises(PerkInvalid, match="another perk"),
+    ):
+        perk_claim(perk=perk, member=member, idempotency_key="same")
