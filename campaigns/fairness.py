@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -322,3 +323,31 @@ def targeting_headline(*, targeting) -> dict:
         "excluded_given_share": _share(given - (inside["given"] or 0), given),
     }
     return {**report, "headline": headline(report)}
+
+
+REPORT_CACHE_SECONDS = 300
+
+
+def fairness_report_cached(*, campaign: Campaign, engagement_target: float = ENGAGEMENT_TARGET):
+    """The report for pages and the API: at a million members it takes seconds, so it is
+    kept for a few minutes, under a key that changes with everything it is made of but
+    time (the campaign's targeting, the live run, the perks' units, the chosen share).
+    Snapshots for review are always computed afresh."""
+    run = scoring.latest_run()
+    units = campaign.perks.aggregate(total=Sum("quantity"))["total"] or 0
+    key = ":".join(
+        str(part)
+        for part in (
+            "fairness",
+            campaign.pk,
+            campaign.updated_at.timestamp(),
+            run.pk if run else 0,
+            units,
+            engagement_target,
+        )
+    )
+    report = cache.get(key)
+    if report is None:
+        report = fairness_report(campaign=campaign, engagement_target=engagement_target)
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report

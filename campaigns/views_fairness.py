@@ -9,7 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from campaigns.fairness import ENGAGEMENT_TARGET, FOUR_FIFTHS, fairness_report, headline
+from campaigns.fairness import (
+    ENGAGEMENT_TARGET,
+    FOUR_FIFTHS,
+    fairness_report_cached,
+    headline,
+)
 from campaigns.models import Campaign
 
 BAR_WIDTH, CURVE_W, CURVE_H = 320, 560, 180
@@ -71,7 +76,7 @@ def _target(request: HttpRequest) -> float:
 @login_required
 def fairness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report(campaign=campaign, engagement_target=_target(request))
+    report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
     if request.GET.get("format") == "csv":
         return _csv(campaign, report)
     charts = {name: _bars(rows) for name, rows in report.get("groups", {}).items()}
@@ -122,5 +127,5 @@ def _csv(campaign: Campaign, report: dict) -> HttpResponse:
 @login_required
 def fairness_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
     campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report(campaign=campaign, engagement_target=_target(request))
+    report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
     return JsonResponse({"headline": headline(report), **report})

@@ -155,6 +155,36 @@ def test_report_page_csv_and_json_for_brand_staff_and_site_staff_only(
     assert client.get(url).status_code == 200
 
 
+def test_pages_reuse_the_report_until_what_it_is_made_of_changes(marketing_world, manager):
+    """The report takes seconds at scale: pages and the API reuse it, but a targeting edit,
+    a new perk or a new run makes a new one at once."""
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from campaigns import fairness
+    from campaigns.services.campaigns import campaign_update
+    from tests.perks.conftest import make_perk
+
+    campaign, _ = marketing_world
+    cache.clear()
+    with mock.patch.object(fairness, "fairness_report", wraps=fairness.fairness_report) as made:
+        first = fairness.fairness_report_cached(campaign=campaign)
+        assert fairness.fairness_report_cached(campaign=campaign) == first
+        assert made.call_count == 1
+        fairness.fairness_report_cached(campaign=campaign, engagement_target=0.3)
+        assert made.call_count == 2  # another share, another report
+        campaign = campaign_update(campaign=campaign, user=manager, min_score=10)
+        assert fairness.fairness_report_cached(campaign=campaign)["included"] == 5
+        assert made.call_count == 3
+        make_perk(campaign, title="Mug")
+        fairness.fairness_report_cached(campaign=campaign)
+        assert made.call_count == 4
+        live_run()
+        fairness.fairness_report_cached(campaign=campaign)
+        assert made.call_count == 5
+
+
 def test_live_preview_carries_the_fairness_headline(client, marketing_world, owner):
     from django.urls import reverse
 
