@@ -1,16 +1,20 @@
 """The scoring engine on the Higgs log, next to networkx's and igraph's PageRank on the same
-graph (the anchors), and on a synthetic 1M members / 10M actions case.
+graph (the anchors); a whole score run of the Higgs log on PostgreSQL next to the I/O floor;
+and a synthetic 1M members / 10M actions case, engine alone and as a full run.
 
     python bench/scoring.py     # add --synthetic-only, --skip-synthetic or --engine-only
 
-Targets: the engine at most 1.5x igraph's PageRank on Higgs; the synthetic run under 120 s,
-with its peak memory printed. (The end-to-end run on PostgreSQL arrives with score runs.)
+Targets: the engine at most 1.5x igraph's PageRank (and networkx's) on Higgs; the run end to
+end at most 3x the I/O floor; the synthetic run under 120 s (a fixed budget, not a measured
+anchor), with its peak memory printed. The synthetic full run uses a database of its own, so
+after the Higgs run it runs in a fresh process (Django's settings are set once per process).
 """
 
 from __future__ import annotations
 
 import gzip
 import resource
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -222,6 +226,9 @@ def synthetic_end_to_end(n_members: int = 1_000_000, n_actions: int = 10_000_000
 
 if __name__ == "__main__":
     engine_only = "--engine-only" in sys.argv  # no database: the engine's own figures
+    if "--synthetic-full-run" in sys.argv:  # the fresh process of the synthetic full run
+        synthetic_end_to_end()
+        sys.exit(0)
     if "--synthetic-only" not in sys.argv:
         higgs()
         if not engine_only:
@@ -229,4 +236,4 @@ if __name__ == "__main__":
     if "--skip-synthetic" not in sys.argv:
         synthetic()
         if not engine_only:
-            synthetic_end_to_end()
+            subprocess.run([sys.executable, __file__, "--synthetic-full-run"], check=True)  # noqa: S603

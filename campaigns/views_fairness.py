@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from campaigns.fairness import (
     ENGAGEMENT_TARGET,
@@ -124,8 +127,16 @@ def _csv(campaign: Campaign, report: dict) -> HttpResponse:
     return response
 
 
-@login_required
-def fairness_json(request: HttpRequest, campaign_id: int) -> JsonResponse:
-    campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
-    return JsonResponse({"headline": headline(report), **report})
+class FairnessReportView(APIView):
+    """The fairness report of a campaign as JSON, for its brand's staff and site staff (token
+    or session, like the rest of the API). ``?share=60`` sets the engagement share the
+    suggested minimum score must include (80 by default)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("share", float, OpenApiParameter.QUERY, required=False)],
+        responses={200: dict},
+    )
+    def get(self, request, campaign_id: int):
+        campaign = _campaign_for(request.user, campaign_id)
+        report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
+        return Response({"headline": headline(report), **report})

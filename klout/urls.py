@@ -107,7 +107,7 @@ api_v1 = [
     path("ping/", api_account.PingView.as_view(), name="api_ping"),
     path(
         "campaigns/<int:campaign_id>/fairness/",
-        views_fairness.fairness_json,
+        views_fairness.FairnessReportView.as_view(),
         name="api_fairness",
     ),
     path("me/export/", api_account.ExportView.as_view(), name="api_export"),

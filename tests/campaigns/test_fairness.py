@@ -155,6 +155,27 @@ def test_report_page_csv_and_json_for_brand_staff_and_site_staff_only(
     assert client.get(url).status_code == 200
 
 
+def test_fairness_api_takes_tokens_and_answers_errors_as_the_api_does(marketing_world, manager):
+    from django.urls import reverse
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.campaigns.conftest import staff_of
+    from tests.factories import BrandFactory
+
+    campaign, _ = marketing_world
+    url = reverse("api_fairness", args=[campaign.pk])
+    api = APIClient()
+    anonymous = api.get(url)
+    assert anonymous.status_code == 401 and "error" in anonymous.json()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
+    assert api.get(url).json()["population"] == 5
+    stranger = Token.objects.create(user=staff_of(BrandFactory(), "owner"))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {stranger.key}")
+    refused = api.get(url)
+    assert refused.status_code == 404 and refused.json()["error"]["code"]
+
+
 def test_pages_reuse_the_report_until_what_it_is_made_of_changes(marketing_world, manager):
     """The report takes seconds at scale: pages and the API reuse it, but a targeting edit,
     a new perk or a new run makes a new one at once."""
