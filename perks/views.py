@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.eligibility import eligibility_decide
-from campaigns.models import BrandMembership, CampaignStatus
+from campaigns.models import CampaignStatus
+from campaigns.selectors import campaign_for_staff
 from klout.errors import DomainError
 from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind
@@ -24,10 +25,6 @@ from scoring.services import member_for_user
 # Campaign states whose perks members may see: live, paused (claims stopped for now) and
 # ended (the page keeps the draw record and the member's claim).
 PUBLISHED = (CampaignStatus.LIVE, CampaignStatus.PAUSED, CampaignStatus.ENDED)
-
-
-def _brand_staff(user, perk: Perk) -> bool:
-    return BrandMembership.objects.filter(user=user, brand_id=perk.campaign.brand_id).exists()
 
 
 @login_required
@@ -44,7 +41,8 @@ def perk_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def perk_detail(request: HttpRequest, perk_id: int) -> HttpResponse:
     perk = get_object_or_404(Perk.objects.select_related("campaign__brand"), pk=perk_id)
-    if perk.campaign.status not in PUBLISHED and not _brand_staff(request.user, perk):
+    brand_staff = campaign_for_staff(user=request.user, campaign_id=perk.campaign_id) is not None
+    if perk.campaign.status not in PUBLISHED and not brand_staff:
         raise Http404("No such perk.")  # a campaign not yet (or never) live is not public
     member = member_for_user(user=request.user)
     claim = (

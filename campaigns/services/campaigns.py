@@ -173,12 +173,13 @@ def campaign_update(
     }
     _check_money_and_dates(merged)
     _check_targeting(merged)
-    committed = campaign_committed_cents(campaign)
-    if "budget_cents" in fields and fields["budget_cents"] < committed:
-        raise CampaignInvalid(
-            f"The budget cannot be less than the {committed} cents its perks already commit.",
-            field="budget_cents",
-        )
+    if "budget_cents" in fields:
+        committed = campaign_committed_cents(campaign)
+        if fields["budget_cents"] < committed:
+            raise CampaignInvalid(
+                f"The budget cannot be less than the {committed} cents its perks already commit.",
+                field="budget_cents",
+            )
     for name, value in fields.items():
         setattr(campaign, name, value)
     campaign.save()

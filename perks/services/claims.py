@@ -27,7 +27,8 @@ from perks.errors import (
 )
 from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
 from perks.services import claims_pg
-from perks.services.fulfilment import fulfilment_kick
+from perks.services.fulfilment import address_forget, fulfilment_kick
+from perks.services.lottery import win_pass_on
 from scoring.models import Member
 from scoring.services import member_for_user
 
@@ -169,6 +170,7 @@ def _claim_insert_pg(
     return claim
 
 
+@transaction.atomic
 def _claim_insert(
     perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
 ) -> Claim:
@@ -176,15 +178,6 @@ def _claim_insert(
     (the units reserved for the inclusion lottery excepted) and, for a code perk, a code. An
     entry (lottery, or the inclusion share of a first-come perk) takes nothing until it is
     drawn."""
-    with transaction.atomic():
-        return _claim_insert_orm(
-            perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
-        )
-
-
-def _claim_insert_orm(
-    perk, member_id, key, decision, shipping_name, shipping_address, via_inclusion
-) -> Claim:
     lottery = perk.allocation == Allocation.LOTTERY or via_inclusion
     if not lottery:
         taken = Perk.objects.filter(
@@ -226,9 +219,6 @@ def claim_cancel(*, claim: Claim, member: Member) -> Claim:
     """The member gives a claim back before fulfilment: the unit returns (a cancelled win
     passes to the next in line, as an expired one does) and a shipping address is deleted
     at once. A code, once shown, cannot be given back: it might be used."""
-    from perks.services.fulfilment import address_forget
-    from perks.services.lottery import win_pass_on
-
     claim = Claim.objects.select_for_update().select_related("perk").get(pk=claim.pk)
     if claim.member_id != member.pk:
         raise ClaimNotCancellable("This is not your claim.")

@@ -21,6 +21,7 @@ from scoring.engine.model import KINDS, Actions, Parameters, compute
 from scoring.engine.topics import compute_topics
 from scoring.errors import VersionNotReady
 from scoring.models import Action, AlgorithmVersion, Member, MemberScore, MemberTopicScore, ScoreRun
+from scoring.selectors_scores import live_runs
 from scoring.services.runs_pg import load_actions_pg, write_scores_pg
 from scoring.services.runs_topics import load_run_topics, write_topic_scores
 from scoring.services.topics import content_topics_refresh
@@ -269,13 +270,7 @@ def _baseline(run: ScoreRun) -> ScoreRun | None:
     aged to this run's time, tells how much of each score's change is time alone."""
     if run.is_shadow:
         return None
-    before = (
-        ScoreRun.objects.filter(
-            status=ScoreRun.Status.COMPLETE, is_shadow=False, as_of__lt=run.as_of
-        )
-        .order_by("-as_of", "-pk")
-        .first()
-    )
+    before = live_runs().filter(as_of__lt=run.as_of).order_by("-as_of", "-pk").first()
     return before if before is not None and before.version_id == run.version_id else None
 
 

@@ -488,11 +488,7 @@ def test_a_failed_refund_is_asked_again_with_a_new_key_and_the_rest_still_releas
     from campaigns.services.funding import campaigns_settle_due
 
     _, session = checkout
-    with django_capture_on_commit_callbacks(execute=True):
-        post(
-            client,
-            session_event("evt_r", "checkout.session.completed", session, payment_status="paid"),
-        )
+    paid(client, "evt_r", session, django_capture_on_commit_callbacks)
     stripe_fake.refund_status_next = "failed"
     with django_capture_on_commit_callbacks(execute=True):
         campaign_end(campaign=campaign, user=owner)
@@ -515,11 +511,7 @@ def test_a_refund_stripe_refuses_is_failed_not_left_pending(
     client, checkout, campaign, owner, stripe_fake, django_capture_on_commit_callbacks
 ):
     _, session = checkout
-    with django_capture_on_commit_callbacks(execute=True):
-        post(
-            client,
-            session_event("evt_s", "checkout.session.completed", session, payment_status="paid"),
-        )
+    paid(client, "evt_s", session, django_capture_on_commit_callbacks)
     stripe_fake.fail_next = 400
     with django_capture_on_commit_callbacks(execute=True):
         campaign_end(campaign=campaign, user=owner)
