@@ -7,7 +7,7 @@ checks that the two always agree.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,6 +26,15 @@ class Reason:
     text: str
     needed: int | None = None
     actual: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "text": self.text,
+            "needed": self.needed,
+            "actual": self.actual,
+        }
 
     @property
     def shortfall(self) -> int | None:
@@ -61,7 +70,7 @@ class Decision:
         return {
             "eligible": self.eligible,
             "inclusion_eligible": self.inclusion_eligible,
-            "reasons": [asdict(r) for r in self.reasons],
+            "reasons": [r.as_dict() for r in self.reasons],
             "facts": self.facts,
             "decided_at": self.decided_at,
         }

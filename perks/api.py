@@ -132,14 +132,12 @@ class PerkClaimView(APIView):
         key = request.headers.get("Idempotency-Key", "")
         if not key:
             raise ValidationError({"Idempotency-Key": ["This header is required."]})
-        data = ClaimInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        claim, new = perk_claim(
-            perk=perk_id,
-            user=request.user,
-            idempotency_key=key,
-            **data.validated_data,
-        )
+        fields = {}
+        if request.data or not isinstance(request.data, dict):  # most claims send {} or nothing
+            data = ClaimInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = data.validated_data
+        claim, new = perk_claim(perk=perk_id, user=request.user, idempotency_key=key, **fields)
         if not new or not hasattr(claim, "assigned_code"):
             claim = Claim.objects.select_related("code").get(pk=claim.pk)
         return Response(

@@ -3,6 +3,7 @@ per-member decision on random data."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -106,6 +107,10 @@ def test_decision_reasons_in_numbers(campaign, topics):
         "topic": "needs Coffee topic score 10, you have no evidence for Coffee",
     }
     assert not decision.is_near_miss  # no evidence at all is not "narrow"
+    # What a claim stores: every field of every reason (a field added later is not lost).
+    stored = decision.as_dict()
+    assert stored["reasons"] == [dataclasses.asdict(r) for r in decision.reasons]
+    assert stored["eligible"] is False and stored["facts"] == decision.facts
 
 
 def test_private_members_and_hidden_topics_never_count(campaign, topics):

@@ -100,6 +100,19 @@ def test_a_user_without_a_member_profile_gets_one_and_a_clear_refusal(perk):
     assert user.member is not None and not Claim.objects.exists()
 
 
+@requires_postgres
+def test_the_fast_path_returns_the_claim_as_stored_with_nothing_left_to_load(
+    perk, eligible, django_assert_num_queries
+):
+    made, _ = perk_claim(perk=perk, member=eligible(), idempotency_key="f")
+    stored = Claim.objects.get(pk=made.pk)
+    with django_assert_num_queries(0):
+        mine = {f.attname: getattr(made, f.attname) for f in Claim._meta.concrete_fields}
+        assert made.perk == perk
+    assert mine == {f.attname: getattr(stored, f.attname) for f in Claim._meta.concrete_fields}
+    assert not made.get_deferred_fields() and not made._state.adding
+
+
 def test_the_answer_renders_as_drf_renders_it(perk, eligible):
     made, _ = perk_claim(perk=perk, member=eligible(), idempotency_key="r")
     stored = Claim.objects.select_related("code").get(pk=made.pk)

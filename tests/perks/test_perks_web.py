@@ -75,6 +75,19 @@ def test_api_claim_needs_a_key_and_retries_return_the_same_claim(perk, eligible)
     assert offers["eligible"][0]["claim"]["id"] == made.json()["id"]
 
 
+def test_api_claim_refuses_a_bad_body_by_field_and_stores_nothing(perk, eligible):
+    api = api_for(eligible())
+    url = reverse("api_perk_claim", args=[perk.pk])
+    too_long = api.post(url, {"shipping_name": "x" * 121}, format="json", HTTP_IDEMPOTENCY_KEY="b1")
+    assert too_long.status_code == 400
+    assert "shipping_name" in too_long.json()["error"]["fields"]
+    for body in ([], [1], "text"):
+        wrong = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="b2")
+        assert wrong.status_code == 400, body
+    assert not Claim.objects.exists()
+    assert api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="b3").status_code == 201
+
+
 def test_api_cancel_and_physical_address(live_campaign, eligible):
     perk = make_perk(live_campaign, kind=PerkKind.PHYSICAL, codes=0, title="Grinder")
     member = eligible()
