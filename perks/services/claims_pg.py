@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import DEFERRED
 from django.utils import timezone
 
 from campaigns.eligibility import Decision, eligibility_from_facts
@@ -136,10 +137,11 @@ def _execute(sql: str, params: dict):
 
 
 def _loaded(model, names, values):
-    """An instance as the ORM loads it, with only these fields (the others deferred)."""
+    """An instance as the ORM loads it, with only these fields (the others deferred): one
+    value per column, in the model's order, is the ORM's own fast path."""
     data = dict(zip(names, values, strict=True))
-    present = [f.attname for f in model._meta.concrete_fields if f.attname in data]
-    return model.from_db("default", present, [data[name] for name in present])
+    columns = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db("default", columns, [data.get(name, DEFERRED) for name in columns])
 
 
 _READ_BY_MEMBER = _read_sql("m.id = %(member)s")
