@@ -4,7 +4,8 @@ and a synthetic 1M members / 10M actions case, engine alone and as a full run.
 
     python bench/scoring.py     # add --synthetic-only, --skip-synthetic or --engine-only
 
-Targets: the engine at most 1.5x igraph's PageRank (and networkx's) on Higgs; the run end to
+Targets: the engine at most 1.5x igraph's PageRank (and networkx's) on Higgs, for version v1
+and for v2-rings (v1 with the ring rule); the run end to
 end at most 3x the I/O floor; the synthetic run under 120 s (a fixed budget, not a measured
 anchor), with its peak memory printed. The synthetic full run uses a database of its own, so
 after the Higgs run it runs in a fresh process (Django's settings are set once per process).
@@ -29,7 +30,8 @@ from scoring.engine.model import Actions, Parameters, compute  # noqa: E402
 from scoring.ingest.snap import parse_snap_activity  # noqa: E402
 
 HIGGS = DATA / "higgs-activity_time.txt.gz"
-P = Parameters()
+P = Parameters(ring_min_size=0)  # version v1, the active one
+RINGS = Parameters()  # version v2-rings: v1 with the ring rule
 
 
 def best_of(fn, repeat: int = 3) -> float:
@@ -63,9 +65,16 @@ def higgs() -> None:
     nx_graph.add_nodes_from(range(graph.n_nodes))
     nx_graph.add_edges_from(map(tuple, edges.tolist()))
     networkx_s = best_of(lambda: networkx.pagerank(nx_graph), repeat=1)
-    print(f"engine {engine_s:.3f}s, igraph PageRank {igraph_s:.3f}s, networkx {networkx_s:.3f}s")
+    rings_s = best_of(
+        lambda: compute(a, n_members=graph.n_members, n_nodes=graph.n_nodes, p=RINGS), repeat=7
+    )
+    print(
+        f"engine {engine_s:.3f}s (v1), {rings_s:.3f}s (v2-rings), igraph PageRank "
+        f"{igraph_s:.3f}s, networkx {networkx_s:.3f}s"
+    )
     result("scoring-engine-vs-networkx", engine_s, "s", networkx_s, "s", engine_s / networkx_s, 1.5)
     result("scoring-engine-vs-igraph", engine_s, "s", igraph_s, "s", engine_s / igraph_s, 1.5)
+    result("scoring-engine-rings-vs-igraph", rings_s, "s", igraph_s, "s", rings_s / igraph_s, 1.5)
 
 
 def synthetic(n_members: int = 1_000_000, n_actions: int = 10_000_000) -> None:
@@ -101,6 +110,13 @@ def synthetic(n_members: int = 1_000_000, n_actions: int = 10_000_000) -> None:
         "s (the 2-minute budget)",
         seconds / 120.0,
         1.0,
+    )
+    started = time.perf_counter()
+    rings = compute(actions, n_members=n_members, n_nodes=n_nodes, p=RINGS)
+    seconds = time.perf_counter() - started
+    print(
+        f"synthetic with the ring rule (v2-rings): engine {seconds:.1f}s, "
+        f"{int(rings.ring.sum()):,} actions in rings"
     )
 
 

@@ -22,6 +22,10 @@ RULE_SENTENCES = {
         "{n} actions by unnamed people in bursts count only in part "
         "(rule: nameless actions within one minute saturate)."
     ),
+    "ring": (
+        "{n} actions by accounts that act almost only on each other are not counted "
+        "(rule: rings do not lift their members)."
+    ),
 }
 
 
@@ -269,7 +273,9 @@ def member_statement(*, member: Member) -> Statement | None:
         reasons=_reasons(member, current, previous),
         excluded=_excluded(current),
         contributors=_contributors(member, current.run),
-        excluded_actions=member_excluded_actions(member=member, run=current.run),
+        excluded_actions=member_excluded_actions(
+            member=member, run=current.run, excluded=current.excluded
+        ),
     )
 
 
@@ -370,10 +376,15 @@ def _why(old: MemberScore | None, new: MemberScore) -> str:
     return "; ".join(parts) or "same components, different calibration"
 
 
-def member_excluded_actions(*, member: Member, run: ScoreRun, limit: int = 10) -> dict:
+def member_excluded_actions(
+    *, member: Member, run: ScoreRun, limit: int = 10, excluded: dict | None = None
+) -> dict:
     """The actions each anti-gaming rule did not count (or counted only in part) for this
     member in this run, worked out with the engine's own weights: rule -> up to ``limit``
-    actions (kind, time, who), newest first, and how many in all."""
+    actions (kind, time, who), newest first, and how many in all. ``excluded`` is the
+    member's stored ``MemberScore.excluded`` of the run: it names the rings' members (a
+    ring is a property of the whole network, not of one member's actions)."""
+    ring_actors = set((excluded or {}).get("ring", {}).get("actors", []))
     p = run.version.engine_parameters()
     window = timedelta(days=p.window_days)
     rows = list(
@@ -399,13 +410,20 @@ def member_excluded_actions(*, member: Member, run: ScoreRun, limit: int = 10) -
         ),
         p,
     )
-    by_rule: dict[str, list[int]] = {"self": [], "one_actor_many_actions": [], "burst": []}
+    by_rule: dict[str, list[int]] = {
+        "self": [],
+        "ring": [],
+        "one_actor_many_actions": [],
+        "burst": [],
+    }
     groups: dict[tuple, list[int]] = {}
     for i, (actor_member, anonymous, _, _) in enumerate(rows):
         if weight[i] <= 0:
             continue
         if actor_member == member.pk:
             by_rule["self"].append(i)
+        elif actor_member in ring_actors:
+            by_rule["ring"].append(i)
         elif actor_member or anonymous:
             groups.setdefault(("pair", actor_member, anonymous), []).append(i)
         else:

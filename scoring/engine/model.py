@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from scoring.engine.rings import ring_pairs
+
 KINDS = ("share", "reply", "comment", "mention", "like")
 SECONDS_PER_DAY = 86_400.0
 
@@ -37,6 +39,11 @@ class Parameters:
     # Rule "bursts": what unknown people give one member within one minute saturates at
     # this, so a flood of nameless engagement adds little.
     burst_cap: float = 10.0
+    # Rule "rings" (engine/rings.py): accounts that give and get at least ``ring_share`` of
+    # their engagement inside a group of at least ``ring_min_size`` others do not count for
+    # the member they act on. 0 turns the rule off (versions stored before it existed).
+    ring_min_size: int = 5
+    ring_share: float = 0.95
     base_influence: float = 1.0
     damping: float = 0.15
     iterations: int = 12  # relative change below 1e-6 on the Higgs log by then
@@ -54,6 +61,8 @@ class Parameters:
             raise ValueError("half-life, window, caps and base influence must be positive")
         if not 0 <= self.damping < 1 or self.iterations < 1:
             raise ValueError("damping in [0, 1) and at least one iteration")
+        if self.ring_min_size < 0 or not 0 < self.ring_share <= 1:
+            raise ValueError("ring_min_size at least 0 (0: off) and ring_share in (0, 1]")
         if self.topic_min_posts < 1 or self.topic_min_people < 1:
             raise ValueError("the topic evidence bar needs at least one post and one person")
 
@@ -85,6 +94,8 @@ class Result:
     given_actions: np.ndarray  # counted actions the member took on other members' posts
     # rule -> (actions affected, weight not counted), per member
     excluded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Per action: its actor is in a ring as seen from its subject (rule "rings"): not counted.
+    ring: np.ndarray | None = None
 
 
 def saturate(x: np.ndarray, cap: float) -> np.ndarray:
@@ -111,21 +122,30 @@ def action_weights(actions: Actions, p: Parameters) -> np.ndarray:
 REPORT_SHARE = 0.1
 
 
-def _pair_matrix(weight, actions, known, n_members, n_nodes, p):
-    """Per (member, actor) pair: the saturated weight (rule: one actor, many actions), as a
-    CSR matrix member x actor; plus per member the weight removed and the actions affected."""
-    subject, actor = actions.subject[known], actions.actor[known]
-    key = subject * n_nodes + actor  # sorted keys put each member's row together
+def _pairs(weight, actions, known, n_nodes):
+    """The (member, actor) pairs of the named actions, sorted (each member's together):
+    their keys ``member * n_nodes + actor``, each action's pair, and each pair's weight."""
+    key = actions.subject[known] * n_nodes + actions.actor[known]
     pairs, inverse = np.unique(key, return_inverse=True)
-    raw = np.bincount(inverse, weights=weight[known], minlength=pairs.size)
-    kept = saturate(raw, p.pair_cap)
-    row = pairs // n_nodes
+    return pairs, inverse, np.bincount(inverse, weights=weight[known], minlength=pairs.size)
+
+
+def _pair_matrix(pairs, inverse, raw, counted, n_members, n_nodes, p):
+    """Per (member, actor) pair that ``counted`` keeps: the saturated weight (rule: one
+    actor, many actions), as a CSR matrix member x actor; plus per member the weight removed
+    and the actions affected."""
+    kept_pairs, kept_raw = pairs[counted], raw[counted]
+    kept = saturate(kept_raw, p.pair_cap)
+    row = kept_pairs // n_nodes
     indptr = np.zeros(n_members + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
-    matrix = sparse.csr_matrix((kept, pairs % n_nodes, indptr), shape=(n_members, n_nodes))
-    removed = np.bincount(row, weights=raw - kept, minlength=n_members)
-    flagged = (raw - kept) > REPORT_SHARE * raw
-    affected = np.bincount(subject, weights=flagged[inverse].astype(float), minlength=n_members)
+    matrix = sparse.csr_matrix((kept, kept_pairs % n_nodes, indptr), shape=(n_members, n_nodes))
+    removed = np.bincount(row, weights=kept_raw - kept, minlength=n_members)
+    flagged = np.zeros(pairs.size, dtype=bool)
+    flagged[counted] = (kept_raw - kept) > REPORT_SHARE * kept_raw
+    affected = np.bincount(
+        (pairs // n_nodes)[inverse], weights=flagged[inverse].astype(float), minlength=n_members
+    )
     return matrix, removed, affected
 
 
@@ -162,26 +182,52 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     self_count = np.bincount(actions.subject, weights=is_self.astype(float), minlength=n_members)
     weight = np.where(is_self, 0.0, weight)
     known = (actions.actor >= 0) & (weight > 0)
-    counted = np.bincount(actions.subject, weights=(weight > 0).astype(float), minlength=n_members)
     by_member = (weight > 0) & (actions.actor >= 0) & (actions.actor < n_members)
     given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
-    pairs, removed_pair, affected_pair = _pair_matrix(weight, actions, known, n_members, n_nodes, p)
+    # The influence fixed point takes every action (so it only ever rises); a member's own
+    # components leave out the actions of rings as seen from that member.
+    keys, inverse, raw_pair = _pairs(weight, actions, known, n_nodes)
+    pairs, removed_pair, affected_pair = _pair_matrix(
+        keys, inverse, raw_pair, np.ones(keys.size, dtype=bool), n_members, n_nodes, p
+    )
+    received = np.bincount(actions.subject, weights=weight, minlength=n_members)
+    ring_pair = ring_pairs(keys, raw_pair, received, n_members=n_members, n_nodes=n_nodes, p=p)
+    ring = np.zeros(len(actions), dtype=bool)
+    ring[np.flatnonzero(known)] = ring_pair[inverse]
+    counted = np.bincount(
+        actions.subject, weights=((weight > 0) & ~ring).astype(float), minlength=n_members
+    )
     unknown_given, removed_burst, affected_burst = _unknown_weight(
         weight, actions, actions.actor >= 0, n_members, p
     )
-
-    true_reach = np.diff(pairs.indptr).astype(np.float64)
-    amplification = np.asarray(pairs.sum(axis=1)).ravel() + unknown_given
 
     # Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
     # Only members' influence moves; everyone else keeps the base weight.
     base_g = np.log1p(p.base_influence)
     g = np.full(n_nodes, base_g)
     unknown_part = unknown_given * base_g
-    impact = np.zeros(n_members)
-    for _ in range(p.iterations):
-        impact = pairs @ g + unknown_part
-        g[:n_members] = np.log1p(p.base_influence + p.damping * impact)
+    for _ in range(p.iterations - 1):
+        g[:n_members] = np.log1p(p.base_influence + p.damping * (pairs @ g + unknown_part))
+    impact = reached = pairs @ g + unknown_part  # the last iterate
+    true_reach = np.diff(pairs.indptr).astype(np.float64)
+    amplification = np.asarray(pairs.sum(axis=1)).ravel() + unknown_given
+    if ring_pair.any():
+        # The member's own components without the rings' pairs: sums of what is left (the
+        # pairs are in row order, one matrix entry each).
+        left = ~ring_pair
+        row, kept = keys // n_nodes, pairs.data
+        true_reach = np.bincount(row, weights=left.astype(float), minlength=n_members)
+        amplification = np.bincount(row, weights=kept * left, minlength=n_members) + unknown_given
+        impact = (
+            np.bincount(row, weights=kept * left * g[keys % n_nodes], minlength=n_members)
+            + unknown_part
+        )
+        removed_pair = np.bincount(row, weights=(raw_pair - kept) * left, minlength=n_members)
+        saturated = ((raw_pair - kept) > REPORT_SHARE * raw_pair) & left
+        affected_pair = np.bincount(
+            row[inverse], weights=saturated[inverse].astype(float), minlength=n_members
+        )
+    g[:n_members] = np.log1p(p.base_influence + p.damping * reached)
     influence = np.expm1(g)
     a, b, c = p.component_weights
     raw = a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
@@ -197,5 +243,10 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
             "self": (self_count, excluded_self),
             "one_actor_many_actions": (affected_pair, removed_pair),
             "burst": (affected_burst, removed_burst),
+            "ring": (
+                np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),
+                np.bincount(actions.subject[ring], weights=weight[ring], minlength=n_members),
+            ),
         },
+        ring=ring,
     )

@@ -86,11 +86,15 @@ def compute_topics(
     influence: np.ndarray,
     n_nodes: int,
     p: Parameters,
+    excluded: np.ndarray | None = None,
 ) -> TopicResult:
     """Per (member, topic): components, raw score, evidence counts and the evidence posts.
-    ``influence`` is ``Result.influence`` of the overall run on the same actions."""
+    ``influence`` is ``Result.influence`` of the overall run on the same actions;
+    ``excluded`` its ``Result.ring``: actions of rings count for no topic either."""
     weight = action_weights(actions, p)
     weight = np.where(actions.actor == actions.subject, 0.0, weight)
+    if excluded is not None:
+        weight = np.where(excluded, 0.0, weight)
     action, topic = _expand(topics.action_post, topics.post_topic_post, topics.post_topic_topic)
     w = weight[action]
     keep = w > 0

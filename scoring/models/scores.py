@@ -13,6 +13,10 @@ from django.utils import timezone
 from scoring.engine.model import Parameters
 from scoring.models.members import Member
 
+# A version keeps the behaviour it was made with: a parameter added to the engine later is
+# read, for a version stored without it, as the value that does what the engine did before.
+PARAMETERS_BEFORE_THEY_EXISTED = {"ring_min_size": 0}
+
 
 class AlgorithmVersion(models.Model):
     """A named, frozen way of scoring. Its calibration is fitted once, by its first run."""
@@ -44,7 +48,7 @@ class AlgorithmVersion(models.Model):
 
     def engine_parameters(self) -> Parameters:
         """The stored parameters as the engine takes them (checked by the engine)."""
-        values = dict(self.parameters)
+        values = {**PARAMETERS_BEFORE_THEY_EXISTED, **self.parameters}
         for name in ("kind_weights", "component_weights"):
             if name in values:
                 values[name] = tuple(values[name])

@@ -170,12 +170,23 @@ def score_run_start(
     return ScoreRun.objects.create(version=version, is_shadow=shadow, as_of=as_of or timezone.now())
 
 
-def _excluded(result, i: int) -> dict:
-    return {
-        rule: {"actions": int(counts[i]), "weight": round(float(weights[i]), 4)}
-        for rule, (counts, weights) in result.excluded.items()
-        if counts[i] > 0
-    }
+def _excluded(result, data: RunInput) -> list[dict]:
+    """Per member, each rule's actions and weight not counted; for rings also the members
+    whose actions were left out (the statement lists those actions)."""
+    out = [
+        {
+            rule: {"actions": int(counts[i]), "weight": round(float(weights[i]), 4)}
+            for rule, (counts, weights) in result.excluded.items()
+            if counts[i] > 0
+        }
+        for i in range(len(data.member_ids))
+    ]
+    if result.ring is not None and result.ring.any():
+        a = data.actions
+        pairs = np.unique(a.subject[result.ring] * data.n_nodes + a.actor[result.ring])
+        for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
+            out[subject]["ring"].setdefault("actors", []).append(int(data.member_ids[actor]))
+    return out
 
 
 def score_run_execute(*, run_id: int) -> ScoreRun:
@@ -232,6 +243,7 @@ def _execute(run: ScoreRun) -> None:
         influence=influence,
         n_nodes=data.n_nodes + topics.extra_nodes,
         p=p,
+        excluded=result.ring,
     )
     with transaction.atomic():
         version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
@@ -319,7 +331,7 @@ def _calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray:
 def _write_scores(
     run: ScoreRun, data: RunInput, result, scores: np.ndarray, time_only: np.ndarray | None
 ) -> None:
-    excluded = [_excluded(result, i) for i in range(len(data.member_ids))]
+    excluded = _excluded(result, data)
     # Members who left while the run computed are not written (their rows would not fit).
     existing = np.fromiter(Member.objects.values_list("pk", flat=True), dtype=np.int64)
     keep = np.isin(data.member_ids, existing)

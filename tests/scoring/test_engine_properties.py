@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from scoring.engine.model import Actions, Parameters, compute
 
 N_MEMBERS, N_NODES = 6, 10  # nodes 6..9 are anonymous actors
-P = Parameters()
+# Without the ring rule nobody at all can lose from a new action (below). With it, the
+# member acted on and the member acting still never lose: tests/scoring/test_engine_rings.py.
+P = Parameters(ring_min_size=0)
 COMPONENTS = ("true_reach", "amplification", "network_impact", "raw")
 
 action = st.tuples(

@@ -455,6 +455,50 @@ def test_statement_lists_the_very_actions_each_rule_left_out(world):
     assert len(listed["one_actor_many_actions"]["actions"]) == 10  # the newest ten shown
 
 
+def test_ring_rule_of_version_v2_rings_and_its_statement():
+    """Five members who act only on each other and on X's posts: under v2-rings they do not
+    count for X, the statement says so and lists their actions; v1 (stored before the rule
+    existed) still counts them, as it always did."""
+    x = NetworkAccountFactory()
+    ring = [NetworkAccountFactory() for _ in range(5)]
+    for giver in ring:
+        for receiver in ring:
+            if giver != receiver:
+                _act(receiver, 1, actor=giver, kind="like")
+        _act(x, 1, actor=giver)
+    for _ in range(3):  # X's own audience
+        _act(x, 1, actor=NetworkAccountFactory())
+    v1 = _run()
+    v2 = _run(version=AlgorithmVersion.objects.get(name="v2-rings"), shadow=True)
+    old, new = (MemberScore.objects.get(run=r, member=x.member) for r in (v1, v2))
+    assert "ring" not in old.excluded and old.true_reach == 8
+    assert new.true_reach == 3 and new.raw < old.raw
+    assert new.excluded["ring"]["actions"] == 5
+    assert sorted(new.excluded["ring"]["actors"]) == sorted(a.member_id for a in ring)
+    listed = selectors_scores.member_excluded_actions(
+        member=x.member, run=v2, excluded=new.excluded
+    )
+    assert listed["ring"]["total"] == 5 and {a["who"] for a in listed["ring"]["actions"]} == {
+        "someone"
+    }
+    assert "one_actor_many_actions" not in listed
+    assert any("rings do not lift" in line for line in selectors_scores._excluded(new))
+    # The ring's own members: a circle of five, four others each, below the size of a ring.
+    assert (
+        not MemberScore.objects.filter(run=v2, excluded__has_key="ring")
+        .exclude(member=x.member)
+        .exists()
+    )
+
+
+def test_a_version_stored_without_a_later_parameter_keeps_its_behaviour():
+    v1 = AlgorithmVersion.objects.get(name="v1")
+    assert "ring_min_size" not in v1.parameters
+    assert v1.engine_parameters().ring_min_size == 0  # off, as before the rule existed
+    made = algorithm_version_create(name="v3", description="", parameters={})
+    assert made.engine_parameters().ring_min_size == 5  # new versions get the rule
+
+
 def test_actions_stored_after_a_run_started_wait_for_the_next_run(world):
     a, *_ = world
     run = score_run_start(as_of=AS_OF)

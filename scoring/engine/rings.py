@@ -1,0 +1,166 @@
+"""Rule "rings": accounts that act only on each other do not lift each other. Pure arrays.
+
+As seen from member X, a *ring* is a group of at least ``ring_min_size`` accounts, X not
+among them, in which every account
+
+- gives at least ``ring_share`` of its engagement to accounts of the group, and
+- gets at least ``ring_share`` of the engagement it receives from accounts of the group
+  (engagement by unknown people included: a ring has no audience of its own),
+
+where X's own engagement, given and received, is left out of both shares. Actions by a
+ring's accounts on X's posts do not count for X: not in True Reach, Amplification, Network
+Impact or any topic. A closed circle of mutual admirers is a ring from the point of view of
+each of its members (leave one out and the others still act only on each other); a group
+that also engages, or is engaged by, the rest of the network is not.
+
+Why X is left out: then nothing X does and nothing done to X changes which of X's engagers
+form a ring, so with the rule in place an action on X's posts, an action X takes and a
+network X connects can never lower X's score (PRODUCT.md properties 1-3). The rule does not
+touch the influence fixed point (model.compute), which stays increasing in every action.
+
+The group is the greatest one meeting the conditions (a greatest fixed point: start from
+everyone, drop accounts that fail, until none does), split into connected pieces, each of at
+least ``ring_min_size`` accounts. Computed once for everyone with each account's single
+largest partner left out (a superset of every member's rings), then exactly, member by
+member, only inside that superset: on graphs without rings the rule costs a few passes over
+the edges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+
+
+def _closed(src, dst, w, mask, out_total, in_total, share):
+    """The greatest subset of ``mask`` in which every account gives and gets at least
+    ``share`` of ``out_total`` / ``in_total`` inside the subset (and something at all)."""
+    n = mask.size
+    while True:
+        inside = mask[src] & mask[dst]
+        s, d, x = src[inside], dst[inside], w[inside]
+        out_in = np.bincount(s, weights=x, minlength=n)
+        in_in = np.bincount(d, weights=x, minlength=n)
+        keep = (
+            mask
+            & (out_in > 0)
+            & (in_in > 0)
+            & (out_in >= share * out_total)
+            & (in_in >= share * in_total)
+        )
+        if np.array_equal(keep, mask):
+            return mask
+        mask, src, dst, w = keep, s, d, x
+
+
+def _labels(src, dst, mask) -> np.ndarray:
+    """Connected pieces of the accounts in ``mask`` (edges with both ends in it)."""
+    inside = mask[src] & mask[dst]
+    n = mask.size
+    graph = sparse.coo_matrix(
+        (np.ones(int(inside.sum())), (src[inside], dst[inside])), shape=(n, n)
+    ).tocsr()
+    return csgraph.connected_components(graph, directed=True, connection="weak")[1]
+
+
+def _grouped(keys: np.ndarray, n: int):
+    """Indices of ``keys`` sorted by key, and where each key's run starts (key k's indices
+    are ``order[start[k]:start[k + 1]]``)."""
+    order = np.argsort(keys, kind="stable")
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=start[1:])
+    return order, start
+
+
+def _largest(keys, values, n):
+    """Per key (``keys`` sorted): the largest value, 0 for keys absent."""
+    out = np.zeros(n)
+    if keys.size:
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        out[keys[starts]] = np.maximum.reduceat(values, starts)
+    return out
+
+
+def ring_pairs(keys, weight, received, *, n_members: int, n_nodes: int, p) -> np.ndarray:
+    """Per (member, actor) pair, keys ``member * n_nodes + actor`` sorted as ``model`` makes
+    them, with the pair's weight: True when the actor is in a ring as seen from the member
+    (see the module doc). ``received``: all the weight each member gets, unknown people's
+    included."""
+    flags = np.zeros(keys.size, dtype=bool)
+    if p.ring_min_size <= 0 or n_members == 0:
+        return flags
+    # Only members can be in a ring: its accounts receive engagement, and only members'
+    # posts are in the log. So a ring's edges run between members.
+    edge = np.flatnonzero(keys % n_nodes < n_members)
+    if edge.size == 0:
+        return flags
+    src, dst, w = keys[edge] % n_nodes, keys[edge] // n_nodes, weight[edge]  # dst sorted
+    share = p.ring_share
+    # A member gets at least ``share`` of its engagement from members, its largest giver
+    # aside, or is in no ring (a cheap first cut, on the edges sorted by receiver).
+    largest_in = _largest(dst, w, n_members)
+    in_total = received - largest_in
+    from_members = np.bincount(dst, weights=w, minlength=n_members)
+    gives = np.zeros(n_members, dtype=bool)
+    gives[src] = True
+    mask = gives & (from_members > 0) & (from_members >= share * in_total)
+    giving = np.flatnonzero(mask[src])  # all the out-edges of those left
+    order = giving[np.argsort(src[giving], kind="stable")]
+    given = np.bincount(src[giving], weights=w[giving], minlength=n_members)
+    out_total = given - _largest(src[order], w[order], n_members)
+
+    # Everyone at once, each leaving out their largest partner: every member's rings lie
+    # inside this set (X's share is at most the largest one), in its pieces of at least
+    # ring_min_size.
+    superset = _closed(src, dst, w, mask, out_total, in_total, share)
+    while superset.any():
+        label = _labels(src, dst, superset)
+        sizes = np.bincount(label[superset], minlength=n_members)
+        big = superset & (sizes[label] >= p.ring_min_size)
+        if np.array_equal(big, superset):
+            break
+        superset = _closed(src, dst, w, big, out_total, in_total, share)
+    if not superset.any():
+        return flags
+
+    # Then each member X engaged from inside it, exactly, on X's pieces of it without X.
+    # Only the edges between the set and those members are needed.
+    engaged = np.unique(dst[superset[src]])
+    is_engaged = np.zeros(n_members, dtype=bool)
+    is_engaged[engaged] = True
+    inner = np.flatnonzero(superset[src] & superset[dst])
+    piece_edges, piece_start = _grouped(label[src[inner]], n_members)
+    in_set = np.flatnonzero(superset)
+    members_of, member_start = _grouped(label[in_set], n_members)
+    members_of = in_set[members_of]
+    into_start = np.searchsorted(dst, np.arange(n_members + 1))  # edges by receiver
+    out_of = np.flatnonzero(is_engaged[src] & superset[dst])
+    out_order, out_start = _grouped(src[out_of], n_members)
+    out_of = out_of[out_order]  # edges into the set, by giver
+    for x in engaged:
+        x_in = np.arange(into_start[x], into_start[x + 1])
+        x_in = x_in[superset[src[x_in]]]
+        x_out = out_of[out_start[x] : out_start[x + 1]]
+        pieces = np.unique(label[src[x_in]])
+        nodes = np.concatenate([members_of[member_start[k] : member_start[k + 1]] for k in pieces])
+        nodes = np.sort(nodes[nodes != x])
+        edges = inner[
+            np.concatenate([piece_edges[piece_start[k] : piece_start[k + 1]] for k in pieces])
+        ]
+        edges = edges[(src[edges] != x) & (dst[edges] != x)]
+        # Local numbering: the work is the size of X's pieces, not of the network.
+        out_x, in_x = given[nodes], received[nodes]  # fancy indexing: copies
+        out_x[np.searchsorted(nodes, src[x_in])] -= w[x_in]
+        at = np.minimum(np.searchsorted(nodes, dst[x_out]), nodes.size - 1)
+        hit = nodes[at] == dst[x_out]  # X may engage other pieces too
+        in_x[at[hit]] -= w[x_out][hit]
+        ls, ld = np.searchsorted(nodes, src[edges]), np.searchsorted(nodes, dst[edges])
+        everyone = np.ones(nodes.size, dtype=bool)
+        ring = _closed(ls, ld, w[edges], everyone, out_x, in_x, share)
+        if ring.sum() < p.ring_min_size or not np.isin(nodes[ring], src[x_in]).any():
+            continue  # no ring, or none of X's engagers in it
+        piece = _labels(ls, ld, ring)
+        ring &= np.bincount(piece[ring], minlength=nodes.size)[piece] >= p.ring_min_size
+        flags[edge[x_in[np.isin(src[x_in], nodes[ring])]]] = True
+    return flags
