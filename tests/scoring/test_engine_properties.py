@@ -23,15 +23,19 @@ action = st.tuples(
 graphs = st.lists(action, max_size=40)
 
 
-def _run(rows):
+def actions_of(rows) -> Actions:
+    """Rows of (actor, subject, kind, age in seconds) as the engine's arrays."""
     arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
-    actions = Actions(
+    return Actions(
         actor=arr[:, 0].astype(np.int64),
         subject=arr[:, 1].astype(np.int64),
         kind=arr[:, 2].astype(np.int8),
         age_seconds=arr[:, 3],
     )
-    return compute(actions, n_members=N_MEMBERS, n_nodes=N_NODES, p=P)
+
+
+def _run(rows):
+    return compute(actions_of(rows), n_members=N_MEMBERS, n_nodes=N_NODES, p=P)
 
 
 def _never_lower(before, after) -> None:

@@ -12,19 +12,14 @@ from hypothesis import strategies as st
 
 from scoring.engine.model import Actions, Parameters, action_weights, compute
 from scoring.engine.topics import TopicInput, compute_topics
+from tests.scoring.test_engine_properties import actions_of
 
 P = Parameters()  # rings of at least 5 others, 95%
 COMPONENTS = ("true_reach", "amplification", "network_impact", "raw")
 
 
 def run(rows, *, n_members, n_nodes, p=P):
-    arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
-    actions = Actions(
-        actor=arr[:, 0].astype(np.int64),
-        subject=arr[:, 1].astype(np.int64),
-        kind=arr[:, 2].astype(np.int8),
-        age_seconds=arr[:, 3],
-    )
+    actions = actions_of(rows)
     return actions, compute(actions, n_members=n_members, n_nodes=n_nodes, p=p)
 
 
