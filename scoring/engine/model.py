@@ -122,30 +122,48 @@ def action_weights(actions: Actions, p: Parameters) -> np.ndarray:
 REPORT_SHARE = 0.1
 
 
-def _pairs(weight, actions, known, n_nodes):
-    """The (member, actor) pairs of the named actions, sorted (each member's together):
-    their keys ``member * n_nodes + actor``, each action's pair, and each pair's weight."""
-    key = actions.subject[known] * n_nodes + actions.actor[known]
-    pairs, inverse = np.unique(key, return_inverse=True)
-    return pairs, inverse, np.bincount(inverse, weights=weight[known], minlength=pairs.size)
+@dataclass
+class _Pairs:
+    """The (member, actor) pairs of the named actions, in row order (each member's
+    together, actors ascending): keys ``member * n_nodes + actor``, each pair's weight and
+    number of actions."""
+
+    keys: np.ndarray
+    raw: np.ndarray
+    actions: np.ndarray
 
 
-def _pair_matrix(pairs, inverse, raw, counted, n_members, n_nodes, p):
+def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
+    # A sparse matrix sums the duplicates: a counting sort by member, then each member's few
+    # actors sorted, several times faster than sorting all the keys. Weight and count ride
+    # together as one complex number, so the sort is done once.
+    both = sparse.csr_matrix(
+        (weight[known] + 1j, (actions.subject[known], actions.actor[known])),
+        shape=(n_members, n_nodes),
+    )
+    both.sum_duplicates()
+    row = np.repeat(np.arange(n_members, dtype=np.int64), np.diff(both.indptr))
+    data = both.data
+    return _Pairs(
+        keys=row * n_nodes + both.indices,
+        raw=np.ascontiguousarray(data.real),
+        actions=np.ascontiguousarray(data.imag),
+    )
+
+
+def _pair_matrix(pairs: _Pairs, counted, n_members, n_nodes, p):
     """Per (member, actor) pair that ``counted`` keeps: the saturated weight (rule: one
     actor, many actions), as a CSR matrix member x actor; plus per member the weight removed
     and the actions affected."""
-    kept_pairs, kept_raw = pairs[counted], raw[counted]
+    kept_pairs, kept_raw = pairs.keys[counted], pairs.raw[counted]
     kept = saturate(kept_raw, p.pair_cap)
     row = kept_pairs // n_nodes
     indptr = np.zeros(n_members + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
     matrix = sparse.csr_matrix((kept, kept_pairs % n_nodes, indptr), shape=(n_members, n_nodes))
     removed = np.bincount(row, weights=kept_raw - kept, minlength=n_members)
-    flagged = np.zeros(pairs.size, dtype=bool)
-    flagged[counted] = (kept_raw - kept) > REPORT_SHARE * kept_raw
-    affected = np.bincount(
-        (pairs // n_nodes)[inverse], weights=flagged[inverse].astype(float), minlength=n_members
-    )
+    flagged = (kept_raw - kept) > REPORT_SHARE * kept_raw
+    affected = np.bincount(row, weights=pairs.actions[counted] * flagged, minlength=n_members)
     return matrix, removed, affected
 
 
@@ -186,14 +204,16 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
     # The influence fixed point takes every action (so it only ever rises); a member's own
     # components leave out the actions of rings as seen from that member.
-    keys, inverse, raw_pair = _pairs(weight, actions, known, n_nodes)
+    named = _pairs(weight, actions, known, n_members, n_nodes)
+    keys, raw_pair = named.keys, named.raw
     pairs, removed_pair, affected_pair = _pair_matrix(
-        keys, inverse, raw_pair, np.ones(keys.size, dtype=bool), n_members, n_nodes, p
+        named, np.ones(keys.size, dtype=bool), n_members, n_nodes, p
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(keys, raw_pair, received, n_members=n_members, n_nodes=n_nodes, p=p)
-    ring = np.zeros(len(actions), dtype=bool)
-    ring[np.flatnonzero(known)] = ring_pair[inverse]
+    ring = np.zeros(len(actions), dtype=bool)  # per action
+    if ring_pair.any():
+        ring = known & np.isin(actions.subject * n_nodes + actions.actor, keys[ring_pair])
     counted = np.bincount(
         actions.subject, weights=((weight > 0) & ~ring).astype(float), minlength=n_members
     )
@@ -212,21 +232,26 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     true_reach = np.diff(pairs.indptr).astype(np.float64)
     amplification = np.asarray(pairs.sum(axis=1)).ravel() + unknown_given
     if ring_pair.any():
-        # The member's own components without the rings' pairs: sums of what is left (the
-        # pairs are in row order, one matrix entry each).
-        left = ~ring_pair
-        row, kept = keys // n_nodes, pairs.data
-        true_reach = np.bincount(row, weights=left.astype(float), minlength=n_members)
-        amplification = np.bincount(row, weights=kept * left, minlength=n_members) + unknown_given
-        impact = (
-            np.bincount(row, weights=kept * left * g[keys % n_nodes], minlength=n_members)
-            + unknown_part
-        )
-        removed_pair = np.bincount(row, weights=(raw_pair - kept) * left, minlength=n_members)
-        saturated = ((raw_pair - kept) > REPORT_SHARE * raw_pair) & left
-        affected_pair = np.bincount(
-            row[inverse], weights=saturated[inverse].astype(float), minlength=n_members
-        )
+        # The components of the members a ring acted on, again without the ring's pairs:
+        # sums of what is left (the pairs are in row order, one matrix entry each).
+        rows = np.unique(keys[ring_pair] // n_nodes)
+        at = np.concatenate([np.arange(pairs.indptr[r], pairs.indptr[r + 1]) for r in rows])
+        row, actor, left = keys[at] // n_nodes, keys[at] % n_nodes, ~ring_pair[at]
+        kept, raw_at = pairs.data[at], raw_pair[at]
+
+        def again(values, weights):
+            out = values.copy()
+            out[rows] = np.bincount(row, weights=weights, minlength=n_members)[rows]
+            return out
+
+        true_reach = again(true_reach, left.astype(float))
+        amplification = again(amplification, kept * left + 0.0)
+        amplification[rows] += unknown_given[rows]
+        impact = again(impact, kept * left * g[actor])
+        impact[rows] += unknown_part[rows]
+        removed_pair = again(removed_pair, (raw_at - kept) * left)
+        saturated = ((raw_at - kept) > REPORT_SHARE * raw_at) & left
+        affected_pair = again(affected_pair, named.actions[at] * saturated)
     g[:n_members] = np.log1p(p.base_influence + p.damping * reached)
     influence = np.expm1(g)
     a, b, c = p.component_weights
