@@ -183,8 +183,9 @@ SYNTHETIC_SQL = [
     # 1M opted-in demo members with one account each, 2M anonymous people, 10M actions:
     # popularity heavy-tailed (random()^4), 70% by anonymous people, 25% by members, 5% by
     # unknown people, over the last 60 days.
-    "INSERT INTO scoring_member (id, display_name, opted_in_at, visibility, is_demo, created_at)"
-    " SELECT g, 'Demo ' || g, now(), 'private', true, now() FROM generate_series(1, {m}) g",
+    "INSERT INTO scoring_member (id, display_name, opted_in_at, visibility, is_demo, created_at,"
+    " public_id) SELECT g, 'Demo ' || g, now(), 'private', true, now(), gen_random_uuid()"
+    " FROM generate_series(1, {m}) g",
     "INSERT INTO scoring_networkaccount (id, member_id, network, external_id, handle, source,"
     " connected_at) SELECT g, g, 'twitter', g::text, '', 'demo', now()"
     " FROM generate_series(1, {m}) g",
