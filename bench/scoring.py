@@ -5,7 +5,7 @@ and a synthetic 1M members / 10M actions case, engine alone and as a full run.
     python bench/scoring.py     # add --synthetic-only, --skip-synthetic or --engine-only
 
 Targets: the engine at most 1.5x igraph's PageRank (and networkx's) on Higgs, for version v1
-and for v2-rings (v1 with the ring rule); the run end to
+and for v2-rules (v1 with the rules "rings" and "accounts created together"); the run end to
 end at most 3x the I/O floor; the synthetic run under 120 s (a fixed budget, not a measured
 anchor), with its peak memory printed. The synthetic full run uses a database of its own, so
 after the Higgs run it runs in a fresh process (Django's settings are set once per process).
@@ -31,7 +31,7 @@ from scoring.ingest.snap import parse_snap_activity  # noqa: E402
 
 HIGGS = DATA / "higgs-activity_time.txt.gz"
 P = Parameters(ring_min_size=0)  # version v1, the active one
-RINGS = Parameters()  # version v2-rings: v1 with the ring rule
+RINGS = Parameters()  # version v2-rules: v1 with the two new rules
 
 
 def best_of(fn, repeat: int = 3) -> float:
@@ -69,7 +69,7 @@ def higgs() -> None:
         lambda: compute(a, n_members=graph.n_members, n_nodes=graph.n_nodes, p=RINGS), repeat=7
     )
     print(
-        f"engine {engine_s:.3f}s (v1), {rings_s:.3f}s (v2-rings), igraph PageRank "
+        f"engine {engine_s:.3f}s (v1), {rings_s:.3f}s (v2-rules), igraph PageRank "
         f"{igraph_s:.3f}s, networkx {networkx_s:.3f}s"
     )
     result("scoring-engine-vs-networkx", engine_s, "s", networkx_s, "s", engine_s / networkx_s, 1.5)
@@ -115,7 +115,7 @@ def synthetic(n_members: int = 1_000_000, n_actions: int = 10_000_000) -> None:
     rings = compute(actions, n_members=n_members, n_nodes=n_nodes, p=RINGS)
     seconds = time.perf_counter() - started
     print(
-        f"synthetic with the ring rule (v2-rings): engine {seconds:.1f}s, "
+        f"synthetic with v2-rules: engine {seconds:.1f}s, "
         f"{int(rings.ring.sum()):,} actions in rings"
     )
 

@@ -26,6 +26,10 @@ RULE_SENTENCES = {
         "{n} actions by accounts that act almost only on each other are not counted "
         "(rule: rings do not lift their members)."
     ),
+    "created_together": (
+        "{n} actions by accounts created in the same minute as each other count as one "
+        "person's (rule: accounts created together count once)."
+    ),
 }
 
 
@@ -395,7 +399,9 @@ def member_excluded_actions(
             created_at__lte=run.started_at,
         )
         .order_by("pk")
-        .values_list("actor_account__member", "actor_anonymous", "kind", "occurred_at")
+        .values_list(
+            "actor_account__member", "actor_anonymous", "kind", "occurred_at", "actor_cohort"
+        )
     )
     if not rows:
         return {}
@@ -413,21 +419,38 @@ def member_excluded_actions(
     by_rule: dict[str, list[int]] = {
         "self": [],
         "ring": [],
+        "created_together": [],
         "one_actor_many_actions": [],
         "burst": [],
     }
+    # Accounts created together are grouped only for people the run did not score.
+    scored = set(
+        MemberScore.objects.filter(run=run, member_id__in={r[0] for r in rows if r[0]}).values_list(
+            "member_id", flat=True
+        )
+    )
+    together = p.created_together_as_one
+    cohorts: dict[int, list[int]] = {}
     groups: dict[tuple, list[int]] = {}
-    for i, (actor_member, anonymous, _, _) in enumerate(rows):
+    for i, (actor_member, anonymous, _, _, cohort) in enumerate(rows):
         if weight[i] <= 0:
             continue
         if actor_member == member.pk:
             by_rule["self"].append(i)
         elif actor_member in ring_actors:
             by_rule["ring"].append(i)
+        elif together and cohort is not None and actor_member not in scored:
+            cohorts.setdefault(cohort, []).append(i)
         elif actor_member or anonymous:
             groups.setdefault(("pair", actor_member, anonymous), []).append(i)
         else:
             groups.setdefault(("burst", int(np.floor(age[i] / 60.0))), []).append(i)
+    for indices in cohorts.values():
+        accounts = {(rows[i][0], rows[i][1]) for i in indices}
+        if len(accounts) > 1:  # counted as one person
+            by_rule["created_together"].extend(indices)
+        else:  # one account: the rule for one person's many actions, as for anyone
+            groups[("pair", *next(iter(accounts)))] = indices
     for key, members_of_group in groups.items():
         cap = p.pair_cap if key[0] == "pair" else p.burst_cap
         raw = float(weight[members_of_group].sum())

@@ -16,7 +16,7 @@ bigger graph can never stop at an earlier, lower iterate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -44,6 +44,10 @@ class Parameters:
     # the member they act on. 0 turns the rule off (versions stored before it existed).
     ring_min_size: int = 5
     ring_share: float = 0.95
+    # Rule "accounts created together": people we do not score (non-members and members who
+    # are not scored) whose accounts were created in the same minute on the same network
+    # count as one person for each member they act on. False: off (versions stored before).
+    created_together_as_one: bool = True
     base_influence: float = 1.0
     damping: float = 0.15
     iterations: int = 12  # relative change below 1e-6 on the Higgs log by then
@@ -75,6 +79,9 @@ class Actions:
     subject: np.ndarray  # int64 member node acted on
     kind: np.ndarray  # int8 index into KINDS
     age_seconds: np.ndarray  # float64, at the run's time; negative = in the future
+    # int64 key of the minute the actor's account was created (-1: not known); see the rule
+    # "accounts created together" in ``compute``.
+    cohort: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.subject)
@@ -151,20 +158,42 @@ def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
     )
 
 
-def _pair_matrix(pairs: _Pairs, counted, n_members, n_nodes, p):
+def _pair_matrix(pairs: _Pairs, counted, n_members, n_nodes, p, report=None):
     """Per (member, actor) pair that ``counted`` keeps: the saturated weight (rule: one
     actor, many actions), as a CSR matrix member x actor; plus per member the weight removed
-    and the actions affected."""
+    and the actions affected, over the pairs ``report`` names (all, by default)."""
     kept_pairs, kept_raw = pairs.keys[counted], pairs.raw[counted]
     kept = saturate(kept_raw, p.pair_cap)
     row = kept_pairs // n_nodes
     indptr = np.zeros(n_members + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
     matrix = sparse.csr_matrix((kept, kept_pairs % n_nodes, indptr), shape=(n_members, n_nodes))
-    removed = np.bincount(row, weights=kept_raw - kept, minlength=n_members)
-    flagged = (kept_raw - kept) > REPORT_SHARE * kept_raw
+    shown = np.ones(kept.size, dtype=bool) if report is None else report[counted]
+    removed = np.bincount(row, weights=(kept_raw - kept) * shown, minlength=n_members)
+    flagged = ((kept_raw - kept) > REPORT_SHARE * kept_raw) & shown
     affected = np.bincount(row, weights=pairs.actions[counted] * flagged, minlength=n_members)
     return matrix, removed, affected
+
+
+def _created_together(actions, account, together, weight, named, n_members, n_nodes, p):
+    """Per member: the actions of accounts created together that counted as one person's
+    (groups of two or more accounts acting on the member), and the weight their group's
+    saturation removed. ``account``: each action's own actor, before groups replaced it."""
+    zeros = np.zeros(n_members)
+    at = np.flatnonzero(together & (weight > 0))
+    if at.size == 0:
+        return zeros, zeros
+    pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
+    distinct = np.unique(pair_of * np.int64(n_nodes) + account[at]) // n_nodes
+    many = np.bincount(distinct, minlength=named.keys.size) >= 2  # per pair
+    affected = np.bincount(
+        actions.subject[at], weights=many[pair_of].astype(float), minlength=n_members
+    )
+    kept = saturate(named.raw, p.pair_cap)
+    removed = np.bincount(
+        named.keys // n_nodes, weights=(named.raw - kept) * many, minlength=n_members
+    )
+    return affected, removed
 
 
 def _unknown_weight(weight, actions, known, n_members, p):
@@ -189,9 +218,29 @@ def _unknown_weight(weight, actions, known, n_members, p):
     return given, removed, affected
 
 
+def group_created_together(actions: Actions, n_members: int, n_nodes: int, p: Parameters):
+    """Rule "accounts created together": each group of accounts of people we do not score,
+    created in the same minute on the same network, acts as one more node numbered from
+    ``n_nodes``, of base influence (which such people have anyway), so that the group
+    counts as one person: once in True Reach, saturating as one in Amplification. Returns
+    the actions with those actors replaced, the new node count, and which actions moved."""
+    together = np.zeros(len(actions), dtype=bool)
+    if not p.created_together_as_one or actions.cohort is None:
+        return actions, n_nodes, together
+    together = (actions.actor >= n_members) & (actions.cohort >= 0)
+    if not together.any():
+        return actions, n_nodes, together
+    groups, group = np.unique(actions.cohort[together], return_inverse=True)
+    actor = actions.actor.copy()
+    actor[together] = n_nodes + group
+    return replace(actions, actor=actor), n_nodes + groups.size, together
+
+
 def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) -> Result:
     """Score every member from the actions. Same inputs in the same order, same outputs,
     bit for bit."""
+    n_people, account = n_nodes, actions.actor
+    actions, n_nodes, together = group_created_together(actions, n_members, n_nodes, p)
     weight = action_weights(actions, p)
     is_self = (actions.actor == actions.subject) & (weight > 0)
     excluded_self = np.bincount(
@@ -206,8 +255,13 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     # components leave out the actions of rings as seen from that member.
     named = _pairs(weight, actions, known, n_members, n_nodes)
     keys, raw_pair = named.keys, named.raw
+    every = np.ones(keys.size, dtype=bool)
+    person = keys % n_nodes < n_people  # not a group of accounts created together
     pairs, removed_pair, affected_pair = _pair_matrix(
-        named, np.ones(keys.size, dtype=bool), n_members, n_nodes, p
+        named, every, n_members, n_nodes, p, report=person
+    )
+    created_together = _created_together(
+        actions, account, together, weight, named, n_members, n_nodes, p
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(keys, raw_pair, received, n_members=n_members, n_nodes=n_nodes, p=p)
@@ -249,11 +303,12 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         amplification[rows] += unknown_given[rows]
         impact = again(impact, kept * left * g[actor])
         impact[rows] += unknown_part[rows]
-        removed_pair = again(removed_pair, (raw_at - kept) * left)
-        saturated = ((raw_at - kept) > REPORT_SHARE * raw_at) & left
+        shown = left & person[at]  # the rule "one actor, many actions" reports people only
+        removed_pair = again(removed_pair, (raw_at - kept) * shown)
+        saturated = ((raw_at - kept) > REPORT_SHARE * raw_at) & shown
         affected_pair = again(affected_pair, named.actions[at] * saturated)
     g[:n_members] = np.log1p(p.base_influence + p.damping * reached)
-    influence = np.expm1(g)
+    influence = np.expm1(g[:n_people])  # the groups' own nodes are not people
     a, b, c = p.component_weights
     raw = a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
     return Result(
@@ -267,6 +322,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         excluded={
             "self": (self_count, excluded_self),
             "one_actor_many_actions": (affected_pair, removed_pair),
+            "created_together": created_together,
             "burst": (affected_burst, removed_burst),
             "ring": (
                 np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),

@@ -1,10 +1,11 @@
 """The interchange format: CSV with a header, or JSON Lines with the same keys.
 
 Required: ``network, actor_id, subject_id, kind, occurred_at``. Optional: ``content_id,
-content_text, content_tags, action_id``. An empty ``actor_id`` is an action by an unknown
-person. ``occurred_at`` is ISO 8601 with an offset, or Unix seconds. ``content_tags`` is
-``;``-separated (a JSON list in JSON Lines). Unknown columns are refused, so a misspelt one is
-not silently ignored.
+content_text, content_tags, action_id, actor_created_at`` (when the actor's account was
+created, as ``occurred_at``; only its minute is kept, as a keyed hash). An empty
+``actor_id`` is an action by an unknown person. ``occurred_at`` is ISO 8601 with an offset,
+or Unix seconds. ``content_tags`` is ``;``-separated (a JSON list in JSON Lines). Unknown
+columns are refused, so a misspelt one is not silently ignored.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from scoring.ingest.errors import IngestError
 from scoring.ingest.records import ActionRecord
 
 REQUIRED = ("network", "actor_id", "subject_id", "kind", "occurred_at")
-OPTIONAL = ("content_id", "content_text", "content_tags", "action_id")
+OPTIONAL = ("content_id", "content_text", "content_tags", "action_id", "actor_created_at")
 COLUMNS = REQUIRED + OPTIONAL
 Item = ActionRecord | IngestError
 
@@ -45,19 +46,35 @@ def record_from_fields(values: dict, place: Place, now: datetime | None) -> Acti
     if text is not None and len(text) > MAX_TEXT_LENGTH:
         raise place.error("content_text", "too long", text, f"at most {MAX_TEXT_LENGTH:,} chars")
     raw_time = values.get("occurred_at")
+    occurred_at = parse_time(place, "occurred_at", "" if raw_time is None else str(raw_time), now)
+    actor_id = check_id(place, "actor_id", values.get("actor_id"), required=False)
+    created = values.get("actor_created_at")
+    actor_created_at = None
+    if created is not None and str(created).strip():
+        if actor_id is None:
+            raise place.error(
+                "actor_created_at", "given for an unknown actor", expected="an actor_id"
+            )
+        actor_created_at = parse_time(place, "actor_created_at", str(created), now)
+        if actor_created_at > occurred_at:
+            raise place.error(
+                "actor_created_at",
+                "after the action",
+                str(created),
+                f"a time no later than occurred_at ({occurred_at.isoformat()})",
+            )
     return ActionRecord(
         network=check_network(place, values.get("network")),
-        actor_id=check_id(place, "actor_id", values.get("actor_id"), required=False),
+        actor_id=actor_id,
         subject_id=check_id(place, "subject_id", values.get("subject_id"), required=True),
         kind=check_kind(place, values.get("kind")),
-        occurred_at=parse_time(
-            place, "occurred_at", "" if raw_time is None else str(raw_time), now
-        ),
+        occurred_at=occurred_at,
         content_id=content_id,
         content_text=text,
         content_tags=tags,
         action_id=check_id(place, "action_id", values.get("action_id"), required=False),
         line=place.line,
+        actor_created_at=actor_created_at,
     )
 
 

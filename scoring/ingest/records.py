@@ -29,6 +29,9 @@ class ActionRecord:
     content_tags: tuple[str, ...] = field(default_factory=tuple)
     action_id: str | None = None
     line: int = 0
+    # When the actor's account was created, when the source says (rule "accounts created
+    # together"); only its minute is kept, as a keyed hash.
+    actor_created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,16 @@ def keyed_hash(key: str, *parts: str) -> str:
 def actor_key(key: str, network: str, external_id: str) -> str:
     """The anonymous name of (network, external id): stable for the same key."""
     return keyed_hash(key, "actor", network, external_id)
+
+
+def cohort_key(key: str, network: str, created_at: datetime) -> int:
+    """Which accounts were created together: a keyed hash of the network and the minute
+    the account was created, as a signed 64-bit number. Equal for accounts of the same
+    minute; says nothing else about them."""
+    minute = str(int(created_at.timestamp()) // 60)
+    return int.from_bytes(
+        bytes.fromhex(keyed_hash(key, "cohort", network, minute))[:8], "big", signed=True
+    ) & (2**63 - 1)
 
 
 def dedupe_key(key: str, record: ActionRecord) -> str:

@@ -154,6 +154,14 @@ class Action(models.Model):
     )
     dedupe_key = models.UUIDField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    actor_cohort = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "A keyed hash of the network and the minute the actor's account was created, when "
+            "the source gave it: which accounts were created together, and nothing more."
+        ),
+    )
 
     class Meta:
         constraints = [

@@ -15,7 +15,7 @@ from scoring.models.members import Member
 
 # A version keeps the behaviour it was made with: a parameter added to the engine later is
 # read, for a version stored without it, as the value that does what the engine did before.
-PARAMETERS_BEFORE_THEY_EXISTED = {"ring_min_size": 0}
+PARAMETERS_BEFORE_THEY_EXISTED = {"ring_min_size": 0, "created_together_as_one": False}
 
 
 class AlgorithmVersion(models.Model):

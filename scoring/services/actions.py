@@ -15,7 +15,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring.ingest.errors import IngestError
-from scoring.ingest.records import ActionRecord, PostRecord, actor_key, dedupe_key
+from scoring.ingest.records import (
+    ActionRecord,
+    PostRecord,
+    actor_key,
+    cohort_key,
+    dedupe_key,
+)
 from scoring.models import Action, AnonymousActor, Content, ImportBatch, Member, NetworkAccount
 from scoring.services.actions_pg import PgStager
 
@@ -226,6 +232,9 @@ def _store_batch(
                 occurred_at=record.occurred_at,
                 import_batch_id=import_batch_id,
                 dedupe_key=key,
+                actor_cohort=cohort_key(settings.ACTOR_HASH_KEY, record.network, created)
+                if (created := record.actor_created_at)
+                else None,
             )
         )
     # SQLite has one writer at a time, so every action not known above is inserted here;

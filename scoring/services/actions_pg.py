@@ -14,12 +14,12 @@ import json
 from django.conf import settings
 from django.db import connection
 
-from scoring.ingest.records import ActionRecord, actor_key, dedupe_key
+from scoring.ingest.records import ActionRecord, actor_key, cohort_key, dedupe_key
 from scoring.models import Action, AnonymousActor, Content, Member, NetworkAccount
 
 STAGE_COLUMNS = (
     "network, actor_id, actor_key, subject_id, kind, occurred_at, content_id, content_text, "
-    "content_tags, dedupe_key"
+    "content_tags, dedupe_key, actor_cohort"
 )
 
 
@@ -48,7 +48,8 @@ class PgStager:
             cursor.execute(
                 "CREATE TEMP TABLE import_stage (network text, actor_id text, actor_key uuid, "
                 "subject_id text, kind text, occurred_at timestamptz, content_id text, "
-                "content_text text, content_tags jsonb, dedupe_key uuid) ON COMMIT DROP"
+                "content_text text, content_tags jsonb, dedupe_key uuid, actor_cohort int8) "
+                "ON COMMIT DROP"
             )
 
     def add(self, records: list[ActionRecord]) -> None:
@@ -69,6 +70,9 @@ class PgStager:
                             r.content_text,
                             json.dumps(list(r.content_tags)) if r.content_tags else None,
                             dedupe_key(key, r),
+                            cohort_key(key, r.network, r.actor_created_at)
+                            if r.actor_created_at
+                            else None,
                         )
                     )
         self.staged += len(records)
@@ -111,9 +115,10 @@ class PgStager:
             )
             cursor.execute(
                 f"INSERT INTO {t['action']} (network, subject_id, content_id, actor_account_id, "
-                "actor_anonymous_id, kind, occurred_at, import_batch_id, dedupe_key, created_at) "
+                "actor_anonymous_id, kind, occurred_at, import_batch_id, dedupe_key, created_at, "
+                "actor_cohort) "
                 "SELECT r.network, r.subject_account_id, c.id, aa.id, an.id, r.kind, "
-                "r.occurred_at, %s, r.dedupe_key, now() FROM import_resolved r "
+                "r.occurred_at, %s, r.dedupe_key, now(), r.actor_cohort FROM import_resolved r "
                 f"LEFT JOIN {t['content']} c "
                 "  ON c.account_id = r.subject_account_id AND c.external_id = r.content_id "
                 f"LEFT JOIN {t['account']} aa "

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scoring.engine import calibration
-from scoring.engine.model import KINDS, Actions, Parameters, compute
+from scoring.engine.model import KINDS, Actions, Parameters, compute, group_created_together
 from scoring.engine.topics import compute_topics
 from scoring.errors import VersionNotReady
 from scoring.models import Action, AlgorithmVersion, Member, MemberScore, MemberTopicScore, ScoreRun
@@ -37,6 +37,7 @@ COLUMN_NAMES = (
     "occurred",
     "content",
     "stored",
+    "cohort",
 )
 
 
@@ -72,12 +73,12 @@ def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict
             "occurred_at",
             "content_id",
             "created_at",
+            "actor_cohort",
         )
     )
     columns: dict[str, list] = {name: [] for name in COLUMN_NAMES}
-    for subject, actor_member, actor_anonymous, kind, when, content, stored in rows.iterator(
-        chunk_size=20_000
-    ):
+    for row in rows.iterator(chunk_size=20_000):
+        subject, actor_member, actor_anonymous, kind, when, content, stored, cohort = row
         columns["subject"].append(subject)
         columns["actor_member"].append(-1 if actor_member is None else actor_member)
         columns["actor_anonymous"].append(-1 if actor_anonymous is None else actor_anonymous)
@@ -85,6 +86,7 @@ def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict
         columns["occurred"].append(when.timestamp())
         columns["content"].append(-1 if content is None else content)
         columns["stored"].append(stored.timestamp())
+        columns["cohort"].append(-1 if cohort is None else cohort)
     types = {"kind": np.int8, "occurred": np.float64, "stored": np.float64}
     return {
         name: np.asarray(values, dtype=types.get(name, np.int64))
@@ -141,6 +143,7 @@ def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) 
         subject=np.searchsorted(member_ids, c["subject"]).astype(np.int64),
         kind=c["kind"],
         age_seconds=as_of.timestamp() - c["occurred"],
+        cohort=c["cohort"],
     )
     return RunInput(
         actions,
@@ -236,12 +239,19 @@ def _execute(run: ScoreRun) -> None:
     topics = load_run_topics(
         data=data, as_of=run.as_of, window_days=p.window_days, stored_by=run.started_at
     )
-    influence = np.concatenate([result.influence, np.full(topics.extra_nodes, p.base_influence)])
+    # The same groups of accounts created together as in the overall score, numbered
+    # after the +K givers' nodes.
+    grouped, n_topic_nodes, _ = group_created_together(
+        data.actions, n_members, data.n_nodes + topics.extra_nodes, p
+    )
+    influence = np.concatenate(
+        [result.influence, np.full(n_topic_nodes - data.n_nodes, p.base_influence)]
+    )
     topic_result = compute_topics(
-        data.actions,
+        grouped,
         topics.topics,
         influence=influence,
-        n_nodes=data.n_nodes + topics.extra_nodes,
+        n_nodes=n_topic_nodes,
         p=p,
         excluded=result.ring,
     )
@@ -298,6 +308,7 @@ def _raw_time_only(run, baseline, data: RunInput, p, n_members: int) -> np.ndarr
         subject=a.subject[keep],
         kind=a.kind[keep],
         age_seconds=a.age_seconds[keep],
+        cohort=a.cohort[keep] if a.cohort is not None else None,
     )
     return compute(subset, n_members=n_members, n_nodes=data.n_nodes, p=p).raw
 

@@ -31,6 +31,8 @@ _ROW = np.dtype(
         ("content", ">i8"),
         ("l7", ">i4"),
         ("stored", ">f8"),
+        ("l8", ">i4"),
+        ("cohort", ">i8"),
     ]
 )
 _HEADER = 19  # signature (11), flags (4), header extension length (4)
@@ -42,7 +44,7 @@ def load_actions_pg(
     """Columns of the actions on opted-in members' content with ``start < occurred_at <=
     end`` stored by ``stored_by``, in action id order: subject member, actor member (-1),
     anonymous actor (-1), kind index, occurred time (Unix seconds), post (-1), stored time
-    (Unix seconds)."""
+    (Unix seconds), the actor account's creation minute key (-1)."""
     kind_case = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
     a, acc, m = Action._meta.db_table, NetworkAccount._meta.db_table, Member._meta.db_table
     query = (
@@ -50,7 +52,7 @@ def load_actions_pg(
         f"coalesce(a.actor_anonymous_id, -1)::int8, "
         f"coalesce(CASE a.kind {kind_case} END, -1)::int8, "
         f"extract(epoch FROM a.occurred_at)::float8, coalesce(a.content_id, -1)::int8, "
-        f"extract(epoch FROM a.created_at)::float8 "
+        f"extract(epoch FROM a.created_at)::float8, coalesce(a.actor_cohort, -1)::int8 "
         f"FROM {a} a JOIN {acc} s ON s.id = a.subject_id "
         f"JOIN {m} m ON m.id = s.member_id AND m.opted_in_at IS NOT NULL "
         f"LEFT JOIN {acc} aa ON aa.id = a.actor_account_id "
@@ -65,7 +67,7 @@ def load_actions_pg(
                 buffer += chunk
     body = memoryview(buffer)[_HEADER : len(buffer) - 2]  # header and the -1 trailer
     rows = np.frombuffer(body, dtype=_ROW)
-    if rows.size and not (rows["fields"] == 7).all():
+    if rows.size and not (rows["fields"] == 8).all():
         raise ValueError("unexpected row layout in the binary COPY of actions")
     rows = rows[rows["kind"] >= 0]  # a kind the engine does not know (the table forbids it)
     return {
@@ -76,6 +78,7 @@ def load_actions_pg(
         "occurred": rows["occurred"].astype(np.float64),
         "content": rows["content"].astype(np.int64),
         "stored": rows["stored"].astype(np.float64),
+        "cohort": rows["cohort"].astype(np.int64),
     }
 
 

@@ -205,3 +205,21 @@ def test_parse_jsonl_non_scalar_ids_and_tags_are_refused():
     assert "field 'actor_id': a dict, not an id" in str(items[0])
     assert "field 'content_tags': tags must be text" in str(items[1])
     assert "field 'content_tags': given without content_id" in str(items[2])
+
+
+def test_parse_actor_created_at_kept_checked_and_named_in_errors():
+    header = "network,actor_id,subject_id,kind,occurred_at,actor_created_at\n"
+    good, after, unknown, bad = _csv(
+        "twitter,11,500,like,2024-05-01T10:00:00Z,2024-04-30T09:15:42Z",
+        "twitter,12,500,like,2024-05-01T10:00:00Z,2024-05-02T00:00:00Z",
+        "twitter,,500,like,2024-05-01T10:00:00Z,2024-04-30T09:15:00Z",
+        "twitter,13,500,like,2024-05-01T10:00:00Z,yesterday",
+        header=header,
+    )
+    assert good.actor_created_at == datetime(2024, 4, 30, 9, 15, 42, tzinfo=UTC)
+    for error, problem in ((after, "after the action"), (unknown, "unknown actor")):
+        assert isinstance(error, IngestError) and error.field == "actor_created_at"
+        assert problem in error.problem
+    assert isinstance(bad, IngestError) and bad.field == "actor_created_at" and bad.value
+    (plain,) = _csv("twitter,14,500,like,2024-05-01T10:00:00Z,", header=header)
+    assert plain.actor_created_at is None

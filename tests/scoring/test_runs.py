@@ -14,8 +14,9 @@ from rest_framework.test import APIClient
 
 from scoring import selectors_scores
 from scoring.errors import VersionNotReady
-from scoring.models import AlgorithmVersion, MemberScore, ScoreRun
-from scoring.services import member_opt_out
+from scoring.ingest.records import ActionRecord
+from scoring.models import Action, AlgorithmVersion, MemberScore, ScoreRun
+from scoring.services import actions_import, member_opt_out
 from scoring.services.runs import (
     algorithm_version_activate,
     algorithm_version_create,
@@ -456,7 +457,7 @@ def test_statement_lists_the_very_actions_each_rule_left_out(world):
 
 
 def test_ring_rule_of_version_v2_rings_and_its_statement():
-    """Five members who act only on each other and on X's posts: under v2-rings they do not
+    """Five members who act only on each other and on X's posts: under v2-rules they do not
     count for X, the statement says so and lists their actions; v1 (stored before the rule
     existed) still counts them, as it always did."""
     x = NetworkAccountFactory()
@@ -469,7 +470,7 @@ def test_ring_rule_of_version_v2_rings_and_its_statement():
     for _ in range(3):  # X's own audience
         _act(x, 1, actor=NetworkAccountFactory())
     v1 = _run()
-    v2 = _run(version=AlgorithmVersion.objects.get(name="v2-rings"), shadow=True)
+    v2 = _run(version=AlgorithmVersion.objects.get(name="v2-rules"), shadow=True)
     old, new = (MemberScore.objects.get(run=r, member=x.member) for r in (v1, v2))
     assert "ring" not in old.excluded and old.true_reach == 8
     assert new.true_reach == 3 and new.raw < old.raw
@@ -491,10 +492,55 @@ def test_ring_rule_of_version_v2_rings_and_its_statement():
     )
 
 
+def test_accounts_created_together_count_once_under_v2_rules_from_import_to_statement():
+    """Eight strangers' accounts created in the same minute like X's posts (their creation
+    times come with the import), two others do too: under v2-rules X has three people, and
+    the statement lists the eight actions."""
+    x = NetworkAccountFactory()
+    made = datetime(2026, 5, 1, 9, 30, 5, tzinfo=UTC)
+    records = [
+        ActionRecord(
+            network=x.network,
+            actor_id=f"fresh-{i}",
+            subject_id=x.external_id,
+            kind="like",
+            occurred_at=AS_OF - timedelta(days=1, minutes=i),
+            actor_created_at=made + timedelta(seconds=i),  # the same minute
+        )
+        for i in range(8)
+    ] + [
+        ActionRecord(
+            network=x.network,
+            actor_id=f"old-{i}",
+            subject_id=x.external_id,
+            kind="like",
+            occurred_at=AS_OF - timedelta(days=1),
+            actor_created_at=made - timedelta(days=400 + i),
+        )
+        for i in range(2)
+    ]
+    actions_import(records=records)
+    assert (
+        Action.objects.filter(actor_cohort__isnull=False).values("actor_cohort").distinct().count()
+        == 3
+    )
+    v1 = _run()
+    v2 = _run(version=AlgorithmVersion.objects.get(name="v2-rules"), shadow=True)
+    old, new = (MemberScore.objects.get(run=r, member=x.member) for r in (v1, v2))
+    assert old.true_reach == 10 and new.true_reach == 3
+    assert new.excluded["created_together"]["actions"] == 8
+    listed = selectors_scores.member_excluded_actions(
+        member=x.member, run=v2, excluded=new.excluded
+    )
+    assert listed["created_together"]["total"] == 8
+    assert any("created in the same minute" in line for line in selectors_scores._excluded(new))
+
+
 def test_a_version_stored_without_a_later_parameter_keeps_its_behaviour():
     v1 = AlgorithmVersion.objects.get(name="v1")
     assert "ring_min_size" not in v1.parameters
     assert v1.engine_parameters().ring_min_size == 0  # off, as before the rule existed
+    assert not v1.engine_parameters().created_together_as_one
     made = algorithm_version_create(name="v3", description="", parameters={})
     assert made.engine_parameters().ring_min_size == 5  # new versions get the rule
 
