@@ -84,3 +84,16 @@ def test_the_rule_never_counts_more_than_without_it(rows, cohorts):
     on, off = _run(rows, cohorts), _run(rows, cohorts, OFF)
     assert np.all(on.true_reach <= off.true_reach)
     assert np.all(on.amplification <= off.amplification + 1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(action, max_size=40), action, cohort_of)
+def test_both_new_rules_together_keep_properties_1_and_2(rows, extra, cohorts):
+    """v2-rules' two rules at once (rings made likely by a small size and share): the member
+    acted on and a member acting never lose."""
+    both = Parameters(ring_min_size=2, ring_share=0.8)
+    before, after = _run(rows, cohorts, both), _run([*rows, extra], cohorts, both)
+    who = [extra[1]] + ([extra[0]] if 0 <= extra[0] < N_MEMBERS else [])
+    for name in COMPONENTS:
+        b, a = getattr(before, name)[who], getattr(after, name)[who]
+        assert np.all(a >= b - 1e-9 * (1 + np.abs(b))), (name, b, a)
