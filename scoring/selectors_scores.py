@@ -429,18 +429,25 @@ def member_excluded_actions(
             "member_id", flat=True
         )
     )
-    together = p.created_together_as_one
+    # An account's creation minute is the one its actions give (the largest), for all its
+    # actions, as the engine reads it.
+    minute: dict[tuple, int] = {}
+    if p.created_together_as_one:
+        for actor_member, anonymous, _, _, cohort in rows:
+            if cohort is not None and (actor_member or anonymous) and actor_member not in scored:
+                account = (actor_member, anonymous)
+                minute[account] = max(cohort, minute.get(account, cohort))
     cohorts: dict[int, list[int]] = {}
     groups: dict[tuple, list[int]] = {}
-    for i, (actor_member, anonymous, _, _, cohort) in enumerate(rows):
+    for i, (actor_member, anonymous, _, _, _) in enumerate(rows):
         if weight[i] <= 0:
             continue
         if actor_member == member.pk:
             by_rule["self"].append(i)
         elif actor_member in ring_actors:
             by_rule["ring"].append(i)
-        elif together and cohort is not None and actor_member not in scored:
-            cohorts.setdefault(cohort, []).append(i)
+        elif (actor_member, anonymous) in minute:
+            cohorts.setdefault(minute[(actor_member, anonymous)], []).append(i)
         elif actor_member or anonymous:
             groups.setdefault(("pair", actor_member, anonymous), []).append(i)
         else:
@@ -450,7 +457,7 @@ def member_excluded_actions(
         if len(accounts) > 1:  # counted as one person
             by_rule["created_together"].extend(indices)
         else:  # one account: the rule for one person's many actions, as for anyone
-            groups[("pair", *next(iter(accounts)))] = indices
+            groups.setdefault(("pair", *next(iter(accounts))), []).extend(indices)
     for key, members_of_group in groups.items():
         cap = p.pair_cap if key[0] == "pair" else p.burst_cap
         raw = float(weight[members_of_group].sum())

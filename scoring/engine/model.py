@@ -65,8 +65,9 @@ class Parameters:
             raise ValueError("half-life, window, caps and base influence must be positive")
         if not 0 <= self.damping < 1 or self.iterations < 1:
             raise ValueError("damping in [0, 1) and at least one iteration")
-        if self.ring_min_size < 0 or not 0 < self.ring_share <= 1:
-            raise ValueError("ring_min_size at least 0 (0: off) and ring_share in (0, 1]")
+        if self.ring_min_size < 0 or not 0 < self.ring_share < 1:
+            # (a share of exactly 1 would turn on the last rounding step of a sum)
+            raise ValueError("ring_min_size at least 0 (0: off) and ring_share in (0, 1)")
         if self.topic_min_posts < 1 or self.topic_min_people < 1:
             raise ValueError("the topic evidence bar needs at least one post and one person")
 
@@ -178,11 +179,12 @@ def _pair_matrix(pairs: _Pairs, counted, n_members, n_nodes, p, report=None):
 def _created_together(actions, account, together, weight, named, n_members, n_nodes, p):
     """Per member: the actions of accounts created together that counted as one person's
     (groups of two or more accounts acting on the member), and the weight their group's
-    saturation removed. ``account``: each action's own actor, before groups replaced it."""
+    saturation removed; and per pair, whether it is such a group. ``account``: each
+    action's own actor, before groups replaced it."""
     zeros = np.zeros(n_members)
     at = np.flatnonzero(together & (weight > 0))
     if at.size == 0:
-        return zeros, zeros
+        return zeros, zeros, np.zeros(named.keys.size, dtype=bool)
     pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
     distinct = np.unique(pair_of * np.int64(n_nodes) + account[at]) // n_nodes
     many = np.bincount(distinct, minlength=named.keys.size) >= 2  # per pair
@@ -193,7 +195,7 @@ def _created_together(actions, account, together, weight, named, n_members, n_no
     removed = np.bincount(
         named.keys // n_nodes, weights=(named.raw - kept) * many, minlength=n_members
     )
-    return affected, removed
+    return affected, removed, many
 
 
 def _unknown_weight(weight, actions, known, n_members, p):
@@ -227,10 +229,15 @@ def group_created_together(actions: Actions, n_members: int, n_nodes: int, p: Pa
     together = np.zeros(len(actions), dtype=bool)
     if not p.created_together_as_one or actions.cohort is None:
         return actions, n_nodes, together
-    together = (actions.actor >= n_members) & (actions.cohort >= 0)
-    if not together.any():
+    known = (actions.actor >= n_members) & (actions.cohort >= 0)
+    if not known.any():
         return actions, n_nodes, together
-    groups, group = np.unique(actions.cohort[together], return_inverse=True)
+    # An account has one creation minute: the one its actions give (the largest key, should
+    # they disagree), for all its actions, also those read without it.
+    minute = np.full(n_nodes, -1, dtype=np.int64)
+    np.maximum.at(minute, actions.actor[known], actions.cohort[known])
+    together = (actions.actor >= n_members) & (minute[np.maximum(actions.actor, 0)] >= 0)
+    groups, group = np.unique(minute[actions.actor[together]], return_inverse=True)
     actor = actions.actor.copy()
     actor[together] = n_nodes + group
     return replace(actions, actor=actor), n_nodes + groups.size, together
@@ -256,12 +263,12 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     named = _pairs(weight, actions, known, n_members, n_nodes)
     keys, raw_pair = named.keys, named.raw
     every = np.ones(keys.size, dtype=bool)
-    person = keys % n_nodes < n_people  # not a group of accounts created together
+    *created_together, grouped = _created_together(
+        actions, account, together, weight, named, n_members, n_nodes, p
+    )
+    person = ~grouped  # one account: "one actor, many actions" reports it, as for anyone
     pairs, removed_pair, affected_pair = _pair_matrix(
         named, every, n_members, n_nodes, p, report=person
-    )
-    created_together = _created_together(
-        actions, account, together, weight, named, n_members, n_nodes, p
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(keys, raw_pair, received, n_members=n_members, n_nodes=n_nodes, p=p)
@@ -284,7 +291,11 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         g[:n_members] = np.log1p(p.base_influence + p.damping * (pairs @ g + unknown_part))
     impact = reached = pairs @ g + unknown_part  # the last iterate
     true_reach = np.diff(pairs.indptr).astype(np.float64)
-    amplification = np.asarray(pairs.sum(axis=1)).ravel() + unknown_given
+    # Row sums in sequence, as the matrix product and the ring corrections below add: one
+    # way of adding for every member, so a member's sums never move by a rounding step.
+    amplification = (
+        np.bincount(keys // n_nodes, weights=pairs.data, minlength=n_members) + unknown_given
+    )
     if ring_pair.any():
         # The components of the members a ring acted on, again without the ring's pairs:
         # sums of what is left (the pairs are in row order, one matrix entry each).
@@ -322,7 +333,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         excluded={
             "self": (self_count, excluded_self),
             "one_actor_many_actions": (affected_pair, removed_pair),
-            "created_together": created_together,
+            "created_together": tuple(created_together),
             "burst": (affected_burst, removed_burst),
             "ring": (
                 np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),

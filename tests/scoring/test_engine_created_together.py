@@ -97,3 +97,19 @@ def test_both_new_rules_together_keep_properties_1_and_2(rows, extra, cohorts):
     for name in COMPONENTS:
         b, a = getattr(before, name)[who], getattr(after, name)[who]
         assert np.all(a >= b - 1e-9 * (1 + np.abs(b))), (name, b, a)
+
+
+def test_an_account_whose_creation_time_came_late_is_still_one_person():
+    """Older actions read without the creation time and newer ones with it: one account."""
+    rows = [(1, 0, 0, 86_400.0, -1), (1, 0, 0, 60.0, 7)]
+    result = compute(with_cohorts(rows), n_members=1, n_nodes=2, p=P)
+    assert result.true_reach[0] == 1
+
+
+def test_one_accounts_many_actions_are_reported_under_their_own_rule():
+    rows = [(1, 0, 0, 60.0 * i, 7) for i in range(1, 11)]  # ten shares by one account
+    with_rule = compute(with_cohorts(rows), n_members=1, n_nodes=2, p=P)
+    without = compute(with_cohorts(rows), n_members=1, n_nodes=2, p=OFF)
+    assert with_rule.excluded["one_actor_many_actions"][0][0] == 10
+    assert with_rule.excluded["created_together"][0][0] == 0
+    assert with_rule.amplification[0] == without.amplification[0]

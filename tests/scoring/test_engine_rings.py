@@ -7,6 +7,7 @@ from dataclasses import replace
 from itertools import permutations
 
 import numpy as np
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -213,3 +214,23 @@ def test_same_actions_same_rings_bit_for_bit(rows):
     assert np.array_equal(first.ring, again.ring)
     for name in COMPONENTS:
         assert np.array_equal(getattr(first, name), getattr(again, name))
+
+
+def test_a_share_of_exactly_one_is_refused():
+    """At 100% the rule would hang on the last rounding step of a sum."""
+    with pytest.raises(ValueError, match="ring_share"):
+        Parameters(ring_share=1.0)
+
+
+def test_a_ring_newly_seen_by_a_member_never_costs_a_rounding_step():
+    """When a ring first acts on member 0, 0's sums are taken the same way as before, so its
+    components do not drop by even the last bit (they are compared exactly here)."""
+    circle_1_6 = circle(range(1, 7))
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        audience = [(7 + i, 0, 4, float(round(rng.uniform(0, 30 * 86_400)))) for i in range(12)]
+        _, before = run(circle_1_6 + audience, n_members=7, n_nodes=19)
+        _, after = run(circle_1_6 + audience + [(1, 0, 0, 60.0)], n_members=7, n_nodes=19)
+        assert after.ring[-1]
+        for name in COMPONENTS:
+            assert getattr(after, name)[0] >= getattr(before, name)[0], name
