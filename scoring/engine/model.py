@@ -139,6 +139,8 @@ class _Pairs:
     keys: np.ndarray
     raw: np.ndarray
     actions: np.ndarray
+    member: np.ndarray  # of each pair (the key's row)
+    actor: np.ndarray  # of each pair
 
 
 def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
@@ -151,11 +153,13 @@ def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
     )
     both.sum_duplicates()
     row = np.repeat(np.arange(n_members, dtype=np.int64), np.diff(both.indptr))
-    data = both.data
+    data, actor = both.data, both.indices.astype(np.int64)
     return _Pairs(
-        keys=row * n_nodes + both.indices,
+        keys=row * n_nodes + actor,
         raw=np.ascontiguousarray(data.real),
         actions=np.ascontiguousarray(data.imag),
+        member=row,
+        actor=actor,
     )
 
 
@@ -271,7 +275,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         named, every, n_members, n_nodes, p, report=person
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
-    ring_pair = ring_pairs(keys, raw_pair, received, n_members=n_members, n_nodes=n_nodes, p=p)
+    ring_pair = ring_pairs(named.member, named.actor, raw_pair, received, n_members=n_members, p=p)
     ring = np.zeros(len(actions), dtype=bool)  # per action
     if ring_pair.any():
         ring = known & np.isin(actions.subject * n_nodes + actions.actor, keys[ring_pair])
@@ -294,7 +298,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     # Row sums in sequence, as the matrix product and the ring corrections below add: one
     # way of adding for every member, so a member's sums never move by a rounding step.
     amplification = (
-        np.bincount(keys // n_nodes, weights=pairs.data, minlength=n_members) + unknown_given
+        np.bincount(named.member, weights=pairs.data, minlength=n_members) + unknown_given
     )
     if ring_pair.any():
         # The components of the members a ring acted on, again without the ring's pairs:

@@ -82,20 +82,19 @@ def _largest(keys, values, n):
     return out
 
 
-def ring_pairs(keys, weight, received, *, n_members: int, n_nodes: int, p) -> np.ndarray:
-    """Per (member, actor) pair, keys ``member * n_nodes + actor`` sorted as ``model`` makes
-    them, with the pair's weight: True when the actor is in a ring as seen from the member
-    (see the module doc). ``received``: all the weight each member gets, unknown people's
-    included."""
-    flags = np.zeros(keys.size, dtype=bool)
+def ring_pairs(member, actor, weight, received, *, n_members: int, p) -> np.ndarray:
+    """Per (member, actor) pair, sorted by member as ``model`` makes them, with the pair's
+    weight: True when the actor is in a ring as seen from the member (see the module doc).
+    ``received``: all the weight each member gets, unknown people's included."""
+    flags = np.zeros(member.size, dtype=bool)
     if p.ring_min_size <= 0 or n_members == 0:
         return flags
     # Only members can be in a ring: its accounts receive engagement, and only members'
     # posts are in the log. So a ring's edges run between members.
-    edge = np.flatnonzero(keys % n_nodes < n_members)
+    edge = np.flatnonzero(actor < n_members)
     if edge.size == 0:
         return flags
-    src, dst, w = keys[edge] % n_nodes, keys[edge] // n_nodes, weight[edge]  # dst sorted
+    src, dst, w = actor[edge], member[edge], weight[edge]  # dst sorted
     share = p.ring_share
     # A member gets at least ``share`` of its engagement from members, its largest giver
     # aside, or is in no ring (a cheap first cut, on the edges sorted by receiver).
@@ -112,15 +111,17 @@ def ring_pairs(keys, weight, received, *, n_members: int, n_nodes: int, p) -> np
 
     # Everyone at once, each leaving out their largest partner: every member's rings lie
     # inside this set (X's share is at most the largest one), in its pieces of at least
-    # ring_min_size.
-    superset = _closed(src, dst, w, mask, out_total, in_total, share)
+    # ring_min_size. (Only edges between those left after the first cut matter to it.)
+    cut = mask[src] & mask[dst]
+    csrc, cdst, cw = src[cut], dst[cut], w[cut]
+    superset = _closed(csrc, cdst, cw, mask, out_total, in_total, share)
     while superset.any():
-        label = _labels(src, dst, superset)
+        label = _labels(csrc, cdst, superset)
         sizes = np.bincount(label[superset], minlength=n_members)
         big = superset & (sizes[label] >= p.ring_min_size)
         if np.array_equal(big, superset):
             break
-        superset = _closed(src, dst, w, big, out_total, in_total, share)
+        superset = _closed(csrc, cdst, cw, big, out_total, in_total, share)
     if not superset.any():
         return flags
 
@@ -134,12 +135,13 @@ def ring_pairs(keys, weight, received, *, n_members: int, n_nodes: int, p) -> np
     in_set = np.flatnonzero(superset)
     members_of, member_start = _grouped(label[in_set], n_members)
     members_of = in_set[members_of]
-    into_start = np.searchsorted(dst, np.arange(n_members + 1))  # edges by receiver
+    into_first = np.searchsorted(dst, engaged)  # edges by receiver (dst is sorted)
+    into_last = np.searchsorted(dst, engaged, side="right")
     out_of = np.flatnonzero(is_engaged[src] & superset[dst])
     out_order, out_start = _grouped(src[out_of], n_members)
     out_of = out_of[out_order]  # edges into the set, by giver
-    for x in engaged:
-        x_in = np.arange(into_start[x], into_start[x + 1])
+    for x, first, last in zip(engaged, into_first, into_last, strict=True):
+        x_in = np.arange(first, last)
         x_in = x_in[superset[src[x_in]]]
         x_out = out_of[out_start[x] : out_start[x + 1]]
         pieces = np.unique(label[src[x_in]])
