@@ -163,43 +163,42 @@ def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
     )
 
 
-def _pair_matrix(pairs: _Pairs, counted, n_members, n_nodes, p, report=None):
-    """Per (member, actor) pair that ``counted`` keeps: the saturated weight (rule: one
-    actor, many actions), as a CSR matrix member x actor; plus per member the weight removed
-    and the actions affected, over the pairs ``report`` names (all, by default)."""
-    kept_pairs, kept_raw = pairs.keys[counted], pairs.raw[counted]
-    kept = saturate(kept_raw, p.pair_cap)
-    row = kept_pairs // n_nodes
+def _pair_matrix(pairs: _Pairs, n_members, n_nodes, p):
+    """Per (member, actor) pair: the saturated weight (rule: one actor, many actions), as a
+    CSR matrix member x actor, one entry per pair in the pairs' order."""
     indptr = np.zeros(n_members + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n_members), out=indptr[1:])
-    matrix = sparse.csr_matrix((kept, kept_pairs % n_nodes, indptr), shape=(n_members, n_nodes))
-    shown = np.ones(kept.size, dtype=bool) if report is None else report[counted]
-    removed = np.bincount(row, weights=(kept_raw - kept) * shown, minlength=n_members)
-    flagged = ((kept_raw - kept) > REPORT_SHARE * kept_raw) & shown
-    affected = np.bincount(row, weights=pairs.actions[counted] * flagged, minlength=n_members)
-    return matrix, removed, affected
+    np.cumsum(np.bincount(pairs.member, minlength=n_members), out=indptr[1:])
+    kept = saturate(pairs.raw, p.pair_cap)
+    return sparse.csr_matrix((kept, pairs.actor, indptr), shape=(n_members, n_nodes))
 
 
-def _created_together(actions, account, together, weight, named, n_members, n_nodes, p):
-    """Per member: the actions of accounts created together that counted as one person's
-    (groups of two or more accounts acting on the member), and the weight their group's
-    saturation removed; and per pair, whether it is such a group. ``account``: each
-    action's own actor, before groups replaced it."""
-    zeros = np.zeros(n_members)
+def _saturation_report(pairs: _Pairs, kept, shown, n_members):
+    """Per member, over the pairs ``shown``: the weight their saturation removed, and the
+    actions of the pairs it cut by more than REPORT_SHARE."""
+    cut = pairs.raw - kept
+    removed = np.bincount(pairs.member, weights=cut * shown, minlength=n_members)
+    flagged = (cut > REPORT_SHARE * pairs.raw) & shown
+    affected = np.bincount(pairs.member, weights=pairs.actions * flagged, minlength=n_members)
+    return affected, removed
+
+
+def _created_together(actions, account, together, weight, named, kept, n_members, n_nodes):
+    """Per pair, whether it is a group of two or more accounts created together acting on
+    the member (counted as one person); and per member, those groups' actions and the
+    weight their saturation removed. ``account``: each action's own actor, before groups
+    replaced it; ``kept``: each pair's saturated weight."""
+    many = np.zeros(named.keys.size, dtype=bool)
     at = np.flatnonzero(together & (weight > 0))
     if at.size == 0:
-        return zeros, zeros, np.zeros(named.keys.size, dtype=bool)
+        return many, np.zeros(n_members), np.zeros(n_members)
     pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
     distinct = np.unique(pair_of * np.int64(n_nodes) + account[at]) // n_nodes
-    many = np.bincount(distinct, minlength=named.keys.size) >= 2  # per pair
+    many = np.bincount(distinct, minlength=named.keys.size) >= 2
     affected = np.bincount(
         actions.subject[at], weights=many[pair_of].astype(float), minlength=n_members
     )
-    kept = saturate(named.raw, p.pair_cap)
-    removed = np.bincount(
-        named.keys // n_nodes, weights=(named.raw - kept) * many, minlength=n_members
-    )
-    return affected, removed, many
+    removed = np.bincount(named.member, weights=(named.raw - kept) * many, minlength=n_members)
+    return many, affected, removed
 
 
 def _unknown_weight(weight, actions, known, n_members, p):
@@ -262,23 +261,21 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     known = (actions.actor >= 0) & (weight > 0)
     by_member = (weight > 0) & (actions.actor >= 0) & (actions.actor < n_members)
     given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
-    # The influence fixed point takes every action (so it only ever rises); a member's own
-    # components leave out the actions of rings as seen from that member.
     named = _pairs(weight, actions, known, n_members, n_nodes)
-    keys, raw_pair = named.keys, named.raw
-    every = np.ones(keys.size, dtype=bool)
-    *created_together, grouped = _created_together(
-        actions, account, together, weight, named, n_members, n_nodes, p
-    )
-    person = ~grouped  # one account: "one actor, many actions" reports it, as for anyone
-    pairs, removed_pair, affected_pair = _pair_matrix(
-        named, every, n_members, n_nodes, p, report=person
+    pairs = _pair_matrix(named, n_members, n_nodes, p)
+    kept = pairs.data  # in the pairs' order
+    grouped, *created_together = _created_together(
+        actions, account, together, weight, named, kept, n_members, n_nodes
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
-    ring_pair = ring_pairs(named.member, named.actor, raw_pair, received, n_members=n_members, p=p)
+    ring_pair = ring_pairs(named.member, named.actor, named.raw, received, n_members=n_members, p=p)
     ring = np.zeros(len(actions), dtype=bool)  # per action
     if ring_pair.any():
-        ring = known & np.isin(actions.subject * n_nodes + actions.actor, keys[ring_pair])
+        ring = known & np.isin(actions.subject * n_nodes + actions.actor, named.keys[ring_pair])
+    left = ~ring_pair  # the pairs that count for the member acted on
+    # One account's many actions are reported under their own rule; groups of accounts
+    # created together and rings under theirs.
+    affected_pair, removed_pair = _saturation_report(named, kept, left & ~grouped, n_members)
     counted = np.bincount(
         actions.subject, weights=((weight > 0) & ~ring).astype(float), minlength=n_members
     )
@@ -287,41 +284,26 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     )
 
     # Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
-    # Only members' influence moves; everyone else keeps the base weight.
+    # It takes every pair, rings' too, so it only ever rises. Only members' influence
+    # moves; everyone else keeps the base weight.
     base_g = np.log1p(p.base_influence)
     g = np.full(n_nodes, base_g)
     unknown_part = unknown_given * base_g
     for _ in range(p.iterations - 1):
         g[:n_members] = np.log1p(p.base_influence + p.damping * (pairs @ g + unknown_part))
     impact = reached = pairs @ g + unknown_part  # the last iterate
-    true_reach = np.diff(pairs.indptr).astype(np.float64)
-    # Row sums in sequence, as the matrix product and the ring corrections below add: one
-    # way of adding for every member, so a member's sums never move by a rounding step.
+    # A member's own components leave out the rings seen from that member. Every sum is
+    # taken in sequence over the member's pairs (as the matrix product adds), so a pair
+    # newly left out never moves the others' sum by a rounding step.
+    true_reach = np.bincount(named.member, weights=left.astype(float), minlength=n_members)
     amplification = (
-        np.bincount(named.member, weights=pairs.data, minlength=n_members) + unknown_given
+        np.bincount(named.member, weights=kept * left, minlength=n_members) + unknown_given
     )
     if ring_pair.any():
-        # The components of the members a ring acted on, again without the ring's pairs:
-        # sums of what is left (the pairs are in row order, one matrix entry each).
-        rows = np.unique(keys[ring_pair] // n_nodes)
-        at = np.concatenate([np.arange(pairs.indptr[r], pairs.indptr[r + 1]) for r in rows])
-        row, actor, left = keys[at] // n_nodes, keys[at] % n_nodes, ~ring_pair[at]
-        kept, raw_at = pairs.data[at], raw_pair[at]
-
-        def again(values, weights):
-            out = values.copy()
-            out[rows] = np.bincount(row, weights=weights, minlength=n_members)[rows]
-            return out
-
-        true_reach = again(true_reach, left.astype(float))
-        amplification = again(amplification, kept * left + 0.0)
-        amplification[rows] += unknown_given[rows]
-        impact = again(impact, kept * left * g[actor])
-        impact[rows] += unknown_part[rows]
-        shown = left & person[at]  # the rule "one actor, many actions" reports people only
-        removed_pair = again(removed_pair, (raw_at - kept) * shown)
-        saturated = ((raw_at - kept) > REPORT_SHARE * raw_at) & shown
-        affected_pair = again(affected_pair, named.actions[at] * saturated)
+        impact = (
+            np.bincount(named.member, weights=kept * left * g[named.actor], minlength=n_members)
+            + unknown_part
+        )
     g[:n_members] = np.log1p(p.base_influence + p.damping * reached)
     influence = np.expm1(g[:n_people])  # the groups' own nodes are not people
     a, b, c = p.component_weights
@@ -337,7 +319,7 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
         excluded={
             "self": (self_count, excluded_self),
             "one_actor_many_actions": (affected_pair, removed_pair),
-            "created_together": tuple(created_together),
+            "created_together": tuple(created_together),  # (affected, removed)
             "burst": (affected_burst, removed_burst),
             "ring": (
                 np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),
