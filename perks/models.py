@@ -105,7 +105,6 @@ class ClaimStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON, ClaimStatus.FULFILLED)
-HOLDING_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.WON, ClaimStatus.FULFILLED)  # take a unit
 
 
 class Claim(models.Model):

@@ -41,8 +41,10 @@ def perk_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def perk_detail(request: HttpRequest, perk_id: int) -> HttpResponse:
     perk = get_object_or_404(Perk.objects.select_related("campaign__brand"), pk=perk_id)
-    brand_staff = campaign_for_staff(user=request.user, campaign_id=perk.campaign_id) is not None
-    if perk.campaign.status not in PUBLISHED and not brand_staff:
+    if (
+        perk.campaign.status not in PUBLISHED
+        and campaign_for_staff(user=request.user, campaign_id=perk.campaign_id) is None
+    ):
         raise Http404("No such perk.")  # a campaign not yet (or never) live is not public
     member = member_for_user(user=request.user)
     claim = (

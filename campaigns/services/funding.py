@@ -299,12 +299,24 @@ def outstanding_cents(campaign: Campaign) -> int:
     for p in perks:
         undrawn = 0
         if p["drawn_at"] is None and p["lottery_seed"]:
-            left = max(p["quantity"] - p["claimed_count"], 0)
-            undrawn = (
-                left if p["allocation"] == "lottery" else min(p["reserved_for_inclusion"], left)
+            undrawn = units_to_draw(
+                allocation=p["allocation"],
+                quantity=p["quantity"],
+                claimed_count=p["claimed_count"],
+                reserved_for_inclusion=p["reserved_for_inclusion"],
             )
         total += p["value_cents"] * (p["open_claims"] + undrawn)
     return total
+
+
+def units_to_draw(
+    *, allocation: str, quantity: int, claimed_count: int, reserved_for_inclusion: int
+) -> int:
+    """How many units a perk's draw gives out: every unit left of a lottery, only the
+    reserved inclusion units of a first-come perk. The draw (perks.services.lottery) and
+    what a campaign still owes at its end both count with this."""
+    left = max(quantity - claimed_count, 0)
+    return left if allocation == "lottery" else min(reserved_for_inclusion, left)
 
 
 def _refund_create(payment: Payment, reason: str, amount: int) -> Refund | None:

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from campaigns.services.funding import units_to_draw
 from perks.errors import ClaimNotCancellable, PerkSoldOut
-from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkKind
+from perks.models import Claim, ClaimStatus, Perk, PerkKind
 from perks.services.fulfilment import address_forget, fulfilment_kick
 
 
@@ -63,11 +64,13 @@ def perk_lottery_draw(*, perk_id: int) -> Perk:
             )
         }
         order = lottery_order(perk.lottery_seed, sorted(entries))
-        left = perk.quantity - perk.claimed_count
-        if perk.allocation == Allocation.LOTTERY:
-            units, inclusion_units = left, min(perk.reserved_for_inclusion, left)
-        else:  # first come: only the reserved units are drawn
-            units = inclusion_units = min(perk.reserved_for_inclusion, left)
+        units = units_to_draw(
+            allocation=perk.allocation,
+            quantity=perk.quantity,
+            claimed_count=perk.claimed_count,
+            reserved_for_inclusion=perk.reserved_for_inclusion,
+        )
+        inclusion_units = min(perk.reserved_for_inclusion, units)
         winners = [i for i in order if entries[i].decision.get("inclusion_eligible")]
         winners = winners[:inclusion_units]
         others = [i for i in order if entries[i].decision.get("eligible") and i not in winners]
