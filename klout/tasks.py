@@ -34,11 +34,17 @@ def email_send_now(
     to: list[str],
     from_email: str | None = None,
     html_body: str | None = None,
+    connection=None,
 ) -> None:
     """Send one e-mail in this process (a worker that must know it went: the fulfilment
-    outbox marks a claim sent only after this returns)."""
+    outbox marks a claim sent only after this returns), on ``connection`` when given (one
+    mail server connection for a batch)."""
     message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=from_email, to=to, connection=get_connection()
+        subject=subject,
+        body=body,
+        from_email=from_email,
+        to=to,
+        connection=connection or get_connection(),
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -31,20 +32,21 @@ def _spend(claim: Claim) -> None:
         )
 
 
-def _mark_fulfilled(claim_id: int) -> bool:
+def _mark_fulfilled(claim_id: int, now=None) -> bool:
     """Claimed -> fulfilled, once. A win is not a claim until its winner confirms it."""
     done = Claim.objects.filter(pk=claim_id, status=ClaimStatus.CLAIMED).update(
-        status=ClaimStatus.FULFILLED, fulfilled_at=timezone.now()
+        status=ClaimStatus.FULFILLED, fulfilled_at=now or timezone.now()
     )
     return bool(done)
 
 
-def claim_fulfil(*, claim_id: int) -> Claim:
+def claim_fulfil(*, claim_id: int, connection=None) -> Claim:
     """Send the member what the claim gives, then mark it sent (at least once: the mail goes
     out before the mark commits, so a failure leaves the claim in the outbox to be tried
     again). A code perk is fulfilled by the e-mail with its code; the others get their next
     steps and are fulfilled by the brand (a claim the brand marked fulfilled before the
-    sweep still gets its e-mail). A claim already sent is left alone."""
+    sweep still gets its e-mail). A claim already sent is left alone. ``connection``: the
+    mail server connection of a batch (one is opened otherwise)."""
     from klout.tasks import email_send_now
 
     with transaction.atomic():
@@ -56,11 +58,12 @@ def claim_fulfil(*, claim_id: int) -> Claim:
         if claim.notified_at is not None or claim.status not in OUTBOX_STATUSES:
             return claim
         perk, email = claim.perk, claim.member.user.email if claim.member.user_id else None
-        brand = perk.campaign.brand.name
+        brand, now = perk.campaign.brand.name, timezone.now()
         if perk.kind == PerkKind.CODE:
             code = PerkCode.objects.filter(claim=claim).values_list("code", flat=True).first()
             body = f"Your code for {perk.title} from {brand}: {code}\n"
-            if _mark_fulfilled(claim.pk):
+            if _mark_fulfilled(claim.pk, now):
+                claim.status, claim.fulfilled_at = ClaimStatus.FULFILLED, now
                 _spend(claim)
         else:
             body = (
@@ -68,10 +71,12 @@ def claim_fulfil(*, claim_id: int) -> Claim:
                 f"{brand} will contact you with the next steps.\n"
             )
         body += f"\nPlease disclose it when you post about it:\n{perk.disclosure_text}\n"
-        Claim.objects.filter(pk=claim.pk).update(notified_at=timezone.now())
+        Claim.objects.filter(pk=claim.pk).update(notified_at=now)
+        claim.notified_at = now
         if email:
-            email_send_now(to=[email], subject=f"Your perk: {perk.title}", body=body)
-    claim.refresh_from_db()
+            email_send_now(
+                to=[email], subject=f"Your perk: {perk.title}", body=body, connection=connection
+            )
     return claim
 
 
@@ -90,13 +95,17 @@ def claims_fulfil_pending(*, limit: int = SWEEP_BATCH) -> int:
     claim that fails (the mail server, a broken row) is logged and left for the next sweep;
     it does not hold up the others."""
     waiting = Claim.objects.filter(status__in=OUTBOX_STATUSES, notified_at__isnull=True)
+    claim_ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:limit])
     sent = 0
-    for claim_id in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
-        try:
-            if claim_fulfil(claim_id=claim_id).notified_at is not None:
-                sent += 1
-        except Exception:  # one claim's failure must not stop the outbox
-            logger.exception("fulfilment of claim %s failed; it stays in the outbox", claim_id)
+    if not claim_ids:
+        return sent
+    with get_connection() as connection:  # one mail server connection for the batch
+        for claim_id in claim_ids:
+            try:
+                if claim_fulfil(claim_id=claim_id, connection=connection).notified_at:
+                    sent += 1
+            except Exception:  # one claim's failure must not stop the outbox
+                logger.exception("fulfilment of claim %s failed; it stays in the outbox", claim_id)
     return sent
 
 
