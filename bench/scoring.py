@@ -30,7 +30,7 @@ from scoring.engine.model import Actions, Parameters, compute  # noqa: E402
 from scoring.ingest.snap import parse_snap_activity  # noqa: E402
 
 HIGGS = DATA / "higgs-activity_time.txt.gz"
-P = Parameters(ring_min_size=0)  # version v1, the active one
+P = Parameters(ring_min_size=0, created_together_as_one=False)  # version v1, the active one
 RINGS = Parameters()  # version v2-rules: v1 with the two new rules
 
 

@@ -386,9 +386,11 @@ def member_excluded_actions(
     """The actions each anti-gaming rule did not count (or counted only in part) for this
     member in this run, worked out with the engine's own weights: rule -> up to ``limit``
     actions (kind, time, who), newest first, and how many in all. ``excluded`` is the
-    member's stored ``MemberScore.excluded`` of the run: it names the rings' members (a
-    ring is a property of the whole network, not of one member's actions)."""
-    ring_actors = set((excluded or {}).get("ring", {}).get("actors", []))
+    member's stored ``MemberScore.excluded`` of the run: it names the rings' members and the
+    accounts counted together (both rules read the whole run, not one member's actions)."""
+    excluded = excluded or {}
+    ring_actors = set(excluded.get("ring", {}).get("actors", []))
+    together = {tuple(a) for a in excluded.get("created_together", {}).get("accounts", [])}
     p = run.version.engine_parameters()
     window = timedelta(days=p.window_days)
     rows = list(
@@ -399,9 +401,7 @@ def member_excluded_actions(
             created_at__lte=run.started_at,
         )
         .order_by("pk")
-        .values_list(
-            "actor_account__member", "actor_anonymous", "kind", "occurred_at", "actor_cohort"
-        )
+        .values_list("actor_account__member", "actor_anonymous", "kind", "occurred_at")
     )
     if not rows:
         return {}
@@ -423,41 +423,20 @@ def member_excluded_actions(
         "one_actor_many_actions": [],
         "burst": [],
     }
-    # Accounts created together are grouped only for people the run did not score.
-    scored = set(
-        MemberScore.objects.filter(run=run, member_id__in={r[0] for r in rows if r[0]}).values_list(
-            "member_id", flat=True
-        )
-    )
-    # An account's creation minute is the one its actions give (the largest), for all its
-    # actions, as the engine reads it.
-    minute: dict[tuple, int] = {}
-    if p.created_together_as_one:
-        for actor_member, anonymous, _, _, cohort in rows:
-            if cohort is not None and (actor_member or anonymous) and actor_member not in scored:
-                account = (actor_member, anonymous)
-                minute[account] = max(cohort, minute.get(account, cohort))
-    cohorts: dict[int, list[int]] = {}
     groups: dict[tuple, list[int]] = {}
-    for i, (actor_member, anonymous, _, _, _) in enumerate(rows):
+    for i, (actor_member, anonymous, _, _) in enumerate(rows):
         if weight[i] <= 0:
             continue
         if actor_member == member.pk:
             by_rule["self"].append(i)
         elif actor_member in ring_actors:
             by_rule["ring"].append(i)
-        elif (actor_member, anonymous) in minute:
-            cohorts.setdefault(minute[(actor_member, anonymous)], []).append(i)
+        elif (actor_member, anonymous) in together:
+            by_rule["created_together"].append(i)
         elif actor_member or anonymous:
             groups.setdefault(("pair", actor_member, anonymous), []).append(i)
         else:
             groups.setdefault(("burst", int(np.floor(age[i] / 60.0))), []).append(i)
-    for indices in cohorts.values():
-        accounts = {(rows[i][0], rows[i][1]) for i in indices}
-        if len(accounts) > 1:  # counted as one person
-            by_rule["created_together"].extend(indices)
-        else:  # one account: the rule for one person's many actions, as for anyone
-            groups.setdefault(("pair", *next(iter(accounts))), []).extend(indices)
     for key, members_of_group in groups.items():
         cap = p.pair_cap if key[0] == "pair" else p.burst_cap
         raw = float(weight[members_of_group].sum())

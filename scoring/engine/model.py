@@ -104,6 +104,8 @@ class Result:
     excluded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # Per action: its actor is in a ring as seen from its subject (rule "rings"): not counted.
     ring: np.ndarray | None = None
+    # Per action: its account counted as one person with others created in the same minute.
+    created_together: np.ndarray | None = None
 
 
 def saturate(x: np.ndarray, cap: float) -> np.ndarray:
@@ -182,20 +184,19 @@ def _saturation_report(pairs: _Pairs, kept, shown, n_members):
     return affected, removed
 
 
-def _created_together(actions, account, together, weight, named, kept, n_members, n_nodes):
+def _created_together(subject, account, pair_of, in_group, named, kept, n_members):
     """Per pair, whether it is a group of two or more accounts created together acting on
     the member (counted as one person); and per member, those groups' actions and the
-    weight their saturation removed. ``account``: each action's own actor, before groups
-    replaced it; ``kept``: each pair's saturated weight."""
+    weight their saturation removed. Over the named actions: ``pair_of`` is each one's pair,
+    ``in_group`` whether its actor is a group's node, ``account`` its own actor."""
     many = np.zeros(named.keys.size, dtype=bool)
-    at = np.flatnonzero(together & (weight > 0))
-    if at.size == 0:
+    if not in_group.any():
         return many, np.zeros(n_members), np.zeros(n_members)
-    pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
-    distinct = np.unique(pair_of * np.int64(n_nodes) + account[at]) // n_nodes
-    many = np.bincount(distinct, minlength=named.keys.size) >= 2
+    grouped_pair = pair_of[in_group]
+    distinct = np.unique(grouped_pair * np.int64(account.max() + 1) + account[in_group])
+    many = np.bincount(distinct // (account.max() + 1), minlength=named.keys.size) >= 2
     affected = np.bincount(
-        actions.subject[at], weights=many[pair_of].astype(float), minlength=n_members
+        subject[in_group], weights=many[grouped_pair].astype(float), minlength=n_members
     )
     removed = np.bincount(named.member, weights=(named.raw - kept) * many, minlength=n_members)
     return many, affected, removed
@@ -264,14 +265,17 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     named = _pairs(weight, actions, known, n_members, n_nodes)
     pairs = _pair_matrix(named, n_members, n_nodes, p)
     kept = pairs.data  # in the pairs' order
+    at = np.flatnonzero(known)  # the named actions, and the pair of each
+    pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
     grouped, *created_together = _created_together(
-        actions, account, together, weight, named, kept, n_members, n_nodes
+        actions.subject[at], account[at], pair_of, together[at], named, kept, n_members
     )
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(named.member, named.actor, named.raw, received, n_members=n_members, p=p)
     ring = np.zeros(len(actions), dtype=bool)  # per action
-    if ring_pair.any():
-        ring = known & np.isin(actions.subject * n_nodes + actions.actor, named.keys[ring_pair])
+    ring[at] = ring_pair[pair_of]
+    in_group = np.zeros(len(actions), dtype=bool)  # per action: counted with its group
+    in_group[at] = grouped[pair_of]
     left = ~ring_pair  # the pairs that count for the member acted on
     # One account's many actions are reported under their own rule; groups of accounts
     # created together and rings under theirs.
@@ -327,4 +331,5 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
             ),
         },
         ring=ring,
+        created_together=in_group,
     )

@@ -65,14 +65,15 @@ def actor_key(key: str, network: str, external_id: str) -> str:
     return keyed_hash(key, "actor", network, external_id)
 
 
-def cohort_key(key: str, network: str, created_at: datetime) -> int:
-    """Which accounts were created together: a keyed hash of the network and the minute
-    the account was created, as a signed 64-bit number. Equal for accounts of the same
-    minute; says nothing else about them."""
-    minute = str(int(created_at.timestamp()) // 60)
-    return int.from_bytes(
-        bytes.fromhex(keyed_hash(key, "cohort", network, minute))[:8], "big", signed=True
-    ) & (2**63 - 1)
+def cohort_key(key: str, record: ActionRecord) -> int | None:
+    """Which accounts were created together: a keyed hash of the network and the minute the
+    actor's account was created, as a non-negative 63-bit number (None when the record does
+    not say). Equal for accounts of the same minute; says nothing else about them."""
+    if record.actor_created_at is None:
+        return None
+    minute = str(int(record.actor_created_at.timestamp()) // 60)
+    digest = bytes.fromhex(keyed_hash(key, "cohort", record.network, minute))
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def dedupe_key(key: str, record: ActionRecord) -> str:

@@ -232,9 +232,7 @@ def _store_batch(
                 occurred_at=record.occurred_at,
                 import_batch_id=import_batch_id,
                 dedupe_key=key,
-                actor_cohort=cohort_key(settings.ACTOR_HASH_KEY, record.network, created)
-                if (created := record.actor_created_at)
-                else None,
+                actor_cohort=cohort_key(settings.ACTOR_HASH_KEY, record),
             )
         )
     # SQLite has one writer at a time, so every action not known above is inserted here;

@@ -70,9 +70,7 @@ class PgStager:
                             r.content_text,
                             json.dumps(list(r.content_tags)) if r.content_tags else None,
                             dedupe_key(key, r),
-                            cohort_key(key, r.network, r.actor_created_at)
-                            if r.actor_created_at
-                            else None,
+                            cohort_key(key, r),
                         )
                     )
         self.staged += len(records)

@@ -50,6 +50,17 @@ class RunInput:
     # Members who acted but are not scored, by id: nodes n_members + i.
     unscored_members: np.ndarray
     action_stored: np.ndarray  # when each action was stored (Unix seconds)
+    # Anonymous actors, by id: nodes n_members + len(unscored_members) + i.
+    anonymous_actors: np.ndarray | None = None
+
+    def account_of(self, node: int) -> list[int | None]:
+        """The actor behind a node, as [member id, anonymous actor id] (one of them None)."""
+        n_members, n_unscored = len(self.member_ids), len(self.unscored_members)
+        if node < n_members:
+            return [int(self.member_ids[node]), None]
+        if node < n_members + n_unscored:
+            return [int(self.unscored_members[node - n_members]), None]
+        return [None, int(self.anonymous_actors[node - n_members - n_unscored])]
 
 
 def _action_columns(start: datetime, end: datetime, stored_by: datetime) -> dict[str, np.ndarray]:
@@ -152,6 +163,7 @@ def load_run_input(*, as_of: datetime, window_days: float, stored_by: datetime) 
         action_content=c["content"],
         unscored_members=others,
         action_stored=c["stored"],
+        anonymous_actors=anonymous,
     )
 
 
@@ -174,8 +186,9 @@ def score_run_start(
 
 
 def _excluded(result, data: RunInput) -> list[dict]:
-    """Per member, each rule's actions and weight not counted; for rings also the members
-    whose actions were left out (the statement lists those actions)."""
+    """Per member, each rule's actions and weight not counted; for rings and for accounts
+    created together also whose actions they were (the statement lists those actions: both
+    rules depend on the whole run, not on one member's actions)."""
     out = [
         {
             rule: {"actions": int(counts[i]), "weight": round(float(weights[i]), 4)}
@@ -189,6 +202,12 @@ def _excluded(result, data: RunInput) -> list[dict]:
         pairs = np.unique(a.subject[result.ring] * data.n_nodes + a.actor[result.ring])
         for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
             out[subject]["ring"].setdefault("actors", []).append(int(data.member_ids[actor]))
+    if result.created_together is not None and result.created_together.any():
+        a, flagged = data.actions, result.created_together
+        pairs = np.unique(a.subject[flagged] * data.n_nodes + a.actor[flagged])
+        for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
+            accounts = out[subject]["created_together"].setdefault("accounts", [])
+            accounts.append(data.account_of(int(actor)))
     return out
 
 
