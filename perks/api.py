@@ -138,7 +138,7 @@ class PerkClaimView(APIView):
             data.is_valid(raise_exception=True)
             fields = data.validated_data
         claim, new = perk_claim(perk=perk_id, user=request.user, idempotency_key=key, **fields)
-        if not new or not hasattr(claim, "assigned_code"):
+        if not new:  # a new claim carries the code it was given (assigned_code)
             claim = Claim.objects.select_related("code").get(pk=claim.pk)
         return Response(
             ClaimOutput(claim).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK

@@ -105,6 +105,7 @@ class ClaimStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON, ClaimStatus.FULFILLED)
+CANCELLABLE_STATUSES = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON)
 
 
 class Claim(models.Model):
@@ -162,6 +163,12 @@ class Claim(models.Model):
         # No member name: this is shown to brand staff, who see a name only while the
         # member's visibility allows it (the brand admin's member column decides).
         return f"claim {self.pk} of {self.perk} ({self.get_status_display()})"
+
+    @property
+    def cancellable(self) -> bool:
+        """The member may still give it back: before fulfilment, and while no code has been
+        shown (it might be used). Reads the code relation (select it with the claim)."""
+        return self.status in CANCELLABLE_STATUSES and not hasattr(self, "code")
 
 
 class PerkCode(models.Model):

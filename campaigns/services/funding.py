@@ -356,7 +356,7 @@ def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
         given = sum(r.amount_cents for r in done.values())
         held = outstanding_cents(campaign)
         amount = campaign.budget_cents - campaign.spent_cents - given - held
-        if Refund.Reason.UNUSED not in done and (amount > 0 or held == 0):
+        if Refund.Reason.UNUSED not in done:
             return _refund_create(payment, Refund.Reason.UNUSED, amount)
         if held == 0 and Refund.Reason.RELEASED not in done:
             return _refund_create(payment, Refund.Reason.RELEASED, amount)

@@ -25,7 +25,15 @@ from perks.errors import (
     PerkInvalid,
     PerkSoldOut,
 )
-from perks.models import Allocation, Claim, ClaimStatus, Perk, PerkCode, PerkKind
+from perks.models import (
+    CANCELLABLE_STATUSES,
+    Allocation,
+    Claim,
+    ClaimStatus,
+    Perk,
+    PerkCode,
+    PerkKind,
+)
 from perks.services import claims_pg
 from perks.services.fulfilment import address_forget, fulfilment_kick
 from perks.services.lottery import win_pass_on
@@ -222,8 +230,7 @@ def claim_cancel(*, claim: Claim, member: Member) -> Claim:
     claim = Claim.objects.select_for_update().select_related("perk").get(pk=claim.pk)
     if claim.member_id != member.pk:
         raise ClaimNotCancellable("This is not your claim.")
-    cancellable = (ClaimStatus.CLAIMED, ClaimStatus.ENTERED, ClaimStatus.WON)
-    if claim.status not in cancellable:
+    if claim.status not in CANCELLABLE_STATUSES:
         raise ClaimNotCancellable(
             f"A claim that is {claim.get_status_display().lower()} cannot be cancelled."
         )
