@@ -184,20 +184,18 @@ def _saturation_report(pairs: _Pairs, kept, shown, n_members):
     return affected, removed
 
 
-def _created_together(subject, account, pair_of, in_group, named, kept, n_members):
+def _created_together(subject, account, pair_of, named, kept, n_members):
     """Per pair, whether it is a group of two or more accounts created together acting on
     the member (counted as one person); and per member, those groups' actions and the
-    weight their saturation removed. Over the named actions: ``pair_of`` is each one's pair,
-    ``in_group`` whether its actor is a group's node, ``account`` its own actor."""
+    weight their saturation removed. Over the actions of accounts put in groups: ``pair_of``
+    is each one's pair (a group's node and the member), ``account`` its own actor."""
     many = np.zeros(named.keys.size, dtype=bool)
-    if not in_group.any():
+    if pair_of.size == 0:
         return many, np.zeros(n_members), np.zeros(n_members)
-    grouped_pair = pair_of[in_group]
-    distinct = np.unique(grouped_pair * np.int64(account.max() + 1) + account[in_group])
-    many = np.bincount(distinct // (account.max() + 1), minlength=named.keys.size) >= 2
-    affected = np.bincount(
-        subject[in_group], weights=many[grouped_pair].astype(float), minlength=n_members
-    )
+    span = np.int64(account.max() + 1)
+    distinct = np.unique(pair_of * span + account)
+    many = np.bincount(distinct // span, minlength=named.keys.size) >= 2
+    affected = np.bincount(subject, weights=many[pair_of].astype(float), minlength=n_members)
     removed = np.bincount(named.member, weights=(named.raw - kept) * many, minlength=n_members)
     return many, affected, removed
 
@@ -265,17 +263,20 @@ def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) ->
     named = _pairs(weight, actions, known, n_members, n_nodes)
     pairs = _pair_matrix(named, n_members, n_nodes, p)
     kept = pairs.data  # in the pairs' order
-    at = np.flatnonzero(known)  # the named actions, and the pair of each
+    # The pair of an action is looked up only where a rule needs it (a lookup for every
+    # action would cost as much as the rest of the engine).
+    at = np.flatnonzero(known & together)  # actions of accounts put in groups
     pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
     grouped, *created_together = _created_together(
-        actions.subject[at], account[at], pair_of, together[at], named, kept, n_members
+        actions.subject[at], account[at], pair_of, named, kept, n_members
     )
+    in_group = np.zeros(len(actions), dtype=bool)  # per action: counted with its group
+    in_group[at] = grouped[pair_of]
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(named.member, named.actor, named.raw, received, n_members=n_members, p=p)
     ring = np.zeros(len(actions), dtype=bool)  # per action
-    ring[at] = ring_pair[pair_of]
-    in_group = np.zeros(len(actions), dtype=bool)  # per action: counted with its group
-    in_group[at] = grouped[pair_of]
+    if ring_pair.any():  # few pairs: a membership test is cheap
+        ring = known & np.isin(actions.subject * n_nodes + actions.actor, named.keys[ring_pair])
     left = ~ring_pair  # the pairs that count for the member acted on
     # One account's many actions are reported under their own rule; groups of accounts
     # created together and rings under theirs.
