@@ -42,7 +42,9 @@ def member_perk_offers(*, member: Member) -> dict[str, list[PerkOffer]]:
     )
     held = {
         c.perk_id: c
-        for c in Claim.objects.filter(member=member, status__in=[s.value for s in ACTIVE_STATUSES])
+        for c in Claim.objects.filter(
+            member=member, status__in=[s.value for s in ACTIVE_STATUSES]
+        ).select_related("code")  # each offer shows its claim's code
     }
     decisions: dict[int, Decision] = {}
     eligible, near = [], []
