@@ -80,6 +80,17 @@ def _existing(member_id: int, key: str) -> Claim | None:
     return next(iter(found), None)
 
 
+def _read_is_for(read: claims_pg.ClaimRead | None, perk_id: int, key: str, member, user) -> bool:
+    """Whether a read made ahead (by API token) is this claim's: same perk, key and user."""
+    return (
+        read is not None
+        and read.user is not None
+        and member is None
+        and getattr(user, "pk", None) == read.user.pk
+        and (read.perk_id, read.key) == (perk_id, key)
+    )
+
+
 def perk_claim(
     *,
     perk: Perk | int,
@@ -88,19 +99,25 @@ def perk_claim(
     idempotency_key: str,
     shipping_name: str = "",
     shipping_address: str = "",
+    prefetched: claims_pg.ClaimRead | None = None,
 ) -> tuple[Claim, bool]:
     """Claim (or enter the lottery for) a perk, as the member (or the user's member
     profile). Returns the claim and whether it is new; the same idempotency key returns the
-    same claim, whatever happened in between."""
+    same claim, whatever happened in between.
+
+    ``prefetched`` is the PostgreSQL read already made for this user, perk and key (the
+    claim API's token authentication makes it: one query for the token and the facts)."""
     perk_id = perk if isinstance(perk, int) else perk.pk  # read fresh: the state may move
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
     fast = connection.vendor == "postgresql"
     if fast:  # one query for all the facts (perks.services.claims_pg)
-        read = claims_pg.read(
-            perk_id=perk_id, key=key, member_id=member.pk if member else None, user=user
-        )
+        read = prefetched if _read_is_for(prefetched, perk_id, key, member, user) else None
+        if read is None:
+            read = claims_pg.read(
+                perk_id=perk_id, key=key, member_id=member.pk if member else None, user=user
+            )
         if read.member_id is None:  # a user without a member profile yet
             if user is None:
                 raise NotFound("No such member.")

@@ -29,10 +29,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import psycopg
+from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import DEFERRED
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from campaigns.eligibility import Decision, eligibility_from_facts
 from campaigns.models import Campaign, CampaignTopic
@@ -79,12 +81,28 @@ def _t(model) -> str:
     return model._meta.db_table
 
 
-def _read_sql(where: str) -> str:
+def _user_fields() -> list:
+    return list(get_user_model()._meta.concrete_fields)
+
+
+def _read_sql(where: str, *, by_token: bool = False) -> str:
+    """The read, for one member (``where`` names them). ``by_token`` starts from an API
+    token instead: the row then begins with the token's user (every column) and the
+    token, and the member is the user's, if they have one."""
+    source = f"{_t(Member)} m"
+    head = ""
+    if by_token:
+        user = get_user_model()
+        head = "".join(f"u.{f.column}, " for f in _user_fields()) + "tk.created, "
+        source = (
+            f"{_t(Token)} tk JOIN {_t(user)} u ON u.{user._meta.pk.column} = tk.user_id "
+            f"LEFT JOIN {_t(Member)} m ON m.user_id = u.{user._meta.pk.column}"
+        )
     perk_cols = ", ".join(f"p.{f}" for f in PERK_FIELDS)
     campaign_cols = ", ".join(f"c.{f}" for f in CAMPAIGN_FIELDS)
     wanted = f"SELECT topic_id FROM {_t(CampaignTopic)} WHERE campaign_id = c.id"  # noqa: S608
     return f"""
-SELECT m.id, m.opted_in_at IS NOT NULL, m.visibility,
+SELECT {head}m.id, m.opted_in_at IS NOT NULL, m.visibility,
        ex.id, ex.perk_id,
        {perk_cols},
        {campaign_cols},
@@ -100,7 +118,7 @@ SELECT m.id, m.opted_in_at IS NOT NULL, m.visibility,
        CASE WHEN jsonb_array_length(c.networks) > 0 THEN
          (SELECT json_agg(DISTINCT a.network) FROM {_t(NetworkAccount)} a
            WHERE a.member_id = m.id) END
-  FROM {_t(Member)} m
+  FROM {source}
   LEFT JOIN {_t(Claim)} ex ON ex.member_id = m.id AND ex.idempotency_key = %(key)s
   LEFT JOIN {_t(Perk)} p ON p.id = %(perk)s
   LEFT JOIN {_t(Campaign)} c ON c.id = p.campaign_id
@@ -146,6 +164,7 @@ def _loaded(model, names, values):
 
 _READ_BY_MEMBER = _read_sql("m.id = %(member)s")
 _READ_BY_USER = _read_sql("m.user_id = %(user)s")
+_READ_BY_TOKEN = _read_sql("tk.key = %(token)s", by_token=True)
 
 
 def _json(value):
@@ -154,21 +173,56 @@ def _json(value):
 
 @dataclass
 class ClaimRead:
+    perk_id: int
+    key: str
     member_id: int | None
     existing_id: int | None
     existing_perk_id: int | None
     perk: Perk | None
     decision: Decision | None
+    # Read by API token only: the token's user and the token (None: no such token).
+    user: object | None = None
+    token: Token | None = None
 
 
-def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> ClaimRead:
+def read(
+    *,
+    perk_id: int,
+    key: str,
+    member_id: int | None = None,
+    user=None,
+    token: str | None = None,
+) -> ClaimRead:
     """Everything the claim is decided on, in one query, for the member (or the user's
-    member profile: no member id is found when the user has none yet)."""
-    params = {"key": key, "perk": perk_id, "member": member_id, "user": getattr(user, "pk", None)}
-    row = _execute(_READ_BY_MEMBER if member_id is not None else _READ_BY_USER, params)
+    member profile, or the user whose API token this is: no member id is found when the
+    user has none yet)."""
+    params = {
+        "key": key,
+        "perk": perk_id,
+        "member": member_id,
+        "user": getattr(user, "pk", None),
+        "token": token,
+    }
+    if token is not None:
+        sql = _READ_BY_TOKEN
+    else:
+        sql = _READ_BY_MEMBER if member_id is not None else _READ_BY_USER
+    row = _execute(sql, params)
     if row is None:
-        return ClaimRead(None, None, None, None, None)
+        return ClaimRead(perk_id, key, None, None, None, None, None)
+    found = {}
+    if token is not None:  # the token's user and the token, as the ORM would load them
+        fields = _user_fields()
+        user = get_user_model().from_db("default", [f.attname for f in fields], row[: len(fields)])
+        found["token"] = Token.from_db(
+            "default", ["key", "user_id", "created"], [token, user.pk, row[len(fields)]]
+        )
+        found["token"].user = found["user"] = user
+        row = row[len(fields) + 1 :]
+        if row[0] is None:  # a user without a member profile yet
+            return ClaimRead(perk_id, key, None, None, None, None, None, **found)
     member_id, opted_in, visibility, existing_id, existing_perk_id = row[:5]
+    ids = (perk_id, key, member_id, existing_id, existing_perk_id)
     at = 5
     perk_values = row[at : at + len(PERK_FIELDS)]
     at += len(PERK_FIELDS)
@@ -176,7 +230,7 @@ def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> 
     at += len(CAMPAIGN_FIELDS)
     run_id, version, score, topics, topic_scores, hidden, networks = row[at:]
     if perk_values[0] is None:
-        return ClaimRead(member_id, existing_id, existing_perk_id, None, None)
+        return ClaimRead(*ids, None, None, **found)
     campaign_values[CAMPAIGN_FIELDS.index("networks")] = _json(
         campaign_values[CAMPAIGN_FIELDS.index("networks")]
     )
@@ -204,7 +258,7 @@ def read(*, perk_id: int, key: str, member_id: int | None = None, user=None) -> 
         wanted=wanted,
         names={t: name for t, _, name in topics},
     )
-    return ClaimRead(member_id, existing_id, existing_perk_id, perk, decision)
+    return ClaimRead(*ids, perk, decision, **found)
 
 
 def _insert_sql() -> str:

@@ -278,3 +278,116 @@ def test_one_idempotency_key_for_two_perks_at_once_never_returns_the_other_perks
         pytest.raises(PerkInvalid, match="another perk"),
     ):
         perk_claim(perk=perk, member=member, idempotency_key="same")
+
+
+def token_client(user) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return api
+
+
+def test_a_claim_by_api_token_is_made_and_replayed(perk, eligible):
+    """The claim's own token authentication: a claim by token is made, replayed by its key,
+    and on PostgreSQL the token is found by the claim's read (no query of its own)."""
+    from django.db import connection
+
+    member = eligible()
+    api = token_client(member.user)
+    url = reverse("api_perk_claim", args=[perk.pk])
+    orm_sql = []
+    with connection.execute_wrapper(lambda run, sql, *args: orm_sql.append(sql) or run(sql, *args)):
+        first = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
+    again = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and first.json()["code"]
+    assert Claim.objects.get().member == member
+    token_lookups = [sql for sql in orm_sql if "authtoken_token" in sql]
+    assert len(token_lookups) == (0 if connection.vendor == "postgresql" else 1)
+
+
+@pytest.mark.parametrize("case", ["unknown", "inactive"])
+def test_a_claim_with_a_bad_token_is_refused_as_everywhere_else_and_takes_nothing(
+    perk, eligible, case
+):
+    member = eligible()
+    if case == "unknown":
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+        expected = "Invalid token."
+    else:
+        api = token_client(member.user)
+        member.user.is_active = False
+        member.user.save()
+        expected = "User inactive or deleted."
+    url = reverse("api_perk_claim", args=[perk.pk])
+    answer = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="bad")
+    ping = api.get(reverse("api_ping"))
+    assert (answer.status_code, ping.status_code) == (401, 401)
+    assert answer.json() == ping.json() and answer.json()["error"]["message"] == expected
+    assert answer["WWW-Authenticate"] == "Token"
+    perk.refresh_from_db()
+    assert perk.claimed_count == 0 and not Claim.objects.exists()
+
+
+def test_a_token_user_without_a_member_profile_gets_the_same_refusal(perk):
+    user = UserFactory()
+    url = reverse("api_perk_claim", args=[perk.pk])
+    answer = token_client(user).post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert answer.status_code == 403 and "no score yet" in answer.json()["error"]["message"]
+    assert user.member is not None and not Claim.objects.exists()
+
+
+def test_a_claim_by_session_still_works(perk, eligible):
+    member = eligible()
+    api = APIClient()
+    api.force_login(member.user)
+    url = reverse("api_perk_claim", args=[perk.pk])
+    answer = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="session")
+    assert answer.status_code == 201 and Claim.objects.get().member == member
+
+
+@requires_postgres
+def test_the_read_by_token_loads_the_user_and_decides_as_the_read_by_member(perk, eligible):
+    from django.contrib.auth import get_user_model
+
+    from perks.services import claims_pg
+
+    member = eligible()
+    key = token_client(member.user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    by_token = claims_pg.read(perk_id=perk.pk, key="k", token=key)
+    by_member = claims_pg.read(perk_id=perk.pk, key="k", member_id=member.pk)
+    stored = get_user_model().objects.get(pk=member.user_id)
+    fields = get_user_model()._meta.concrete_fields
+    assert {f.attname: getattr(by_token.user, f.attname) for f in fields} == {
+        f.attname: getattr(stored, f.attname) for f in fields
+    }
+    assert not by_token.user.get_deferred_fields()
+    assert (by_token.token.key, by_token.token.user_id) == (key, member.user_id)
+    assert by_token.token.created == stored.auth_token.created
+    assert by_token.member_id == by_member.member_id == member.pk
+    assert comparable(by_token.decision) == comparable(by_member.decision)
+    nobody = claims_pg.read(perk_id=perk.pk, key="k", token="f" * 40)
+    assert (nobody.user, nobody.token, nobody.member_id) == (None, None, None)
+
+
+@requires_postgres
+def test_a_read_made_ahead_is_used_only_for_its_own_perk_key_and_user(perk, eligible):
+    """A read made by the token lookup for another perk, key or user is not trusted: the
+    claim reads again."""
+    from perks.services import claims_pg
+
+    member, other = eligible(), eligible()
+    second = make_perk(perk.campaign, title="Mug")
+    key = token_client(other.user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    others = claims_pg.read(perk_id=perk.pk, key="k", token=key)
+    with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
+        made, _ = perk_claim(perk=second, user=member.user, idempotency_key="k", prefetched=others)
+        assert read.call_count == 1  # read again: another user's read, for another perk
+    assert (made.perk_id, made.member_id) == (second.pk, member.pk)
+    own = claims_pg.read(perk_id=perk.pk, key="m", token=key)
+    with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
+        made, _ = perk_claim(perk=perk.pk, user=other.user, idempotency_key="m", prefetched=own)
+        assert read.call_count == 0  # its own: used as it is
+    assert (made.perk_id, made.member_id) == (perk.pk, other.pk)
