@@ -10,7 +10,6 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -126,37 +125,24 @@ class ClaimInput(serializers.Serializer):
     shipping_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
-class ClaimTokenAuthentication(TokenAuthentication):
-    """API token authentication for the claim, which on PostgreSQL looks the token up in the
-    claim's own read (``perks.services.claims_pg.read``): one query finds the token's user
-    and everything the claim is decided on, where it would otherwise take one for the token
-    and one for the facts. It answers as ``TokenAuthentication`` does (the same 401s); the
-    read travels on the request to the claim, which uses it only for the same perk and key."""
-
-    def authenticate(self, request):
-        self.request = request
-        return super().authenticate(request)
-
-    def authenticate_credentials(self, key):
-        perk_id = (self.request.parser_context or {}).get("kwargs", {}).get("perk_id")
+class PerkClaimView(APIView):
+    def token_lookup(self, request, key: str) -> tuple | None:
+        """On PostgreSQL the API token is found by the claim's own read
+        (``perks.services.claims_pg.read``): one query for the token's user and everything
+        the claim is decided on (``klout.authentication``). The same 401s as everywhere; the
+        read travels on the request to the claim, which uses it only for its own perk, key
+        and user."""
+        perk_id = self.kwargs.get("perk_id")
         if connection.vendor != "postgresql" or not isinstance(perk_id, int):
-            return super().authenticate_credentials(key)
-        idempotency_key = self.request.headers.get("Idempotency-Key", "").strip()
+            return None  # looked up as everywhere
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip()
         read = claims_pg.read(perk_id=perk_id, key=idempotency_key, token=key)
         if read.user is None:
             raise AuthenticationFailed(_("Invalid token."))
         if not read.user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        self.request.claim_read = read
+        request.claim_read = read
         return read.user, read.token
-
-
-class PerkClaimView(APIView):
-    # The claim's own token lookup first; the others as everywhere else.
-    authentication_classes = [
-        ClaimTokenAuthentication,
-        *(c for c in APIView.authentication_classes if not issubclass(c, TokenAuthentication)),
-    ]
 
     @extend_schema(
         request=ClaimInput,
