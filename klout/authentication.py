@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from rest_framework import authentication
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+# What a view's token_lookup returns when it does not look the token up on this request.
+AS_USUAL = object()
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, with one addition: a view that defines
-    ``token_lookup(request, key)`` may find the token itself: it returns ``(user, token)``,
-    or raises ``AuthenticationFailed`` with DRF's own messages, or returns None to have it
-    looked up as usual. The claim does (its read finds
-    the token's user along with everything the claim is decided on: one query, not two).
-    Every other view looks the token up as DRF does."""
+    ``token_lookup(request, key)`` may find the token itself, with a query it makes anyway.
+    It returns the token (its ``user`` loaded), None when there is no such token, or
+    ``AS_USUAL`` to have it looked up as DRF does. The answers are DRF's either way (the same
+    401s). The perk claim does this: its read finds the token's user along with everything
+    the claim is decided on, one query instead of two."""
 
     def authenticate(self, request):
         self.request = request
         return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        view = (self.request.parser_context or {}).get("view")
+        request = getattr(self, "request", None)
+        view = (getattr(request, "parser_context", None) or {}).get("view")
         lookup = getattr(view, "token_lookup", None)
-        found = lookup(self.request, key) if lookup is not None else None
-        return found if found is not None else super().authenticate_credentials(key)
+        token = lookup(request, key) if lookup is not None else AS_USUAL
+        if token is AS_USUAL:
+            return super().authenticate_credentials(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token

@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import connection
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import Campaign
+from klout.authentication import AS_USUAL
 from perks import selectors
 from perks.models import Claim, Perk
 from perks.services import claims_pg
-from perks.services.claims import claim_cancel, perk_claim
+from perks.services.claims import MAX_KEY_LENGTH, claim_cancel, perk_claim
 from perks.services.lottery import claim_confirm
 from scoring.models import Member
 from scoring.services import member_for_user
@@ -126,23 +125,23 @@ class ClaimInput(serializers.Serializer):
 
 
 class PerkClaimView(APIView):
-    def token_lookup(self, request, key: str) -> tuple | None:
-        """On PostgreSQL the API token is found by the claim's own read
+    def token_lookup(self, request, key: str):
+        """On PostgreSQL a claim's API token is found by the claim's own read
         (``perks.services.claims_pg.read``): one query for the token's user and everything
-        the claim is decided on (``klout.authentication``). The same 401s as everywhere; the
-        read travels on the request to the claim, which uses it only for its own perk, key
-        and user."""
-        perk_id = self.kwargs.get("perk_id")
-        if connection.vendor != "postgresql" or not isinstance(perk_id, int):
-            return None  # looked up as everywhere
+        the claim is decided on (``klout.authentication``). The read travels on the request
+        to the claim, which uses it only for its own perk, key and user. Anything that will
+        not be a claim (another method, a missing or malformed key) is looked up as usual,
+        so that it costs no read. A throttled claim still costs its read."""
         idempotency_key = request.headers.get("Idempotency-Key", "").strip()
-        read = claims_pg.read(perk_id=perk_id, key=idempotency_key, token=key)
-        if read.user is None:
-            raise AuthenticationFailed(_("Invalid token."))
-        if not read.user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
+        if (
+            request.method != "POST"
+            or not claims_pg.token_read_supported()
+            or not 0 < len(idempotency_key) <= MAX_KEY_LENGTH
+        ):
+            return AS_USUAL
+        read = claims_pg.read(perk_id=self.kwargs["perk_id"], key=idempotency_key, token=key)
         request.claim_read = read
-        return read.user, read.token
+        return read.token
 
     @extend_schema(
         request=ClaimInput,

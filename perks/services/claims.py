@@ -84,9 +84,9 @@ def _read_is_for(read: claims_pg.ClaimRead | None, perk_id: int, key: str, membe
     """Whether a read made ahead (by API token) is this claim's: same perk, key and user."""
     return (
         read is not None
-        and read.user is not None
+        and read.token is not None
         and member is None
-        and getattr(user, "pk", None) == read.user.pk
+        and getattr(user, "pk", None) == read.token.user_id
         and (read.perk_id, read.key) == (perk_id, key)
     )
 

@@ -7,7 +7,10 @@ minute), so on PostgreSQL it costs two statements:
    already made with this idempotency key, the perk and its campaign, the live score run, the
    member's score and the topic scores, hidden topics and networks the campaign's targeting
    asks about. The decision itself is made by ``campaigns.eligibility.eligibility_from_facts``,
-   the same code that decides from the ORM's facts (tests compare the two).
+   the same code that decides from the ORM's facts (tests compare the two). A claim made
+   with an API token is read by the token (``token=``): the same query also finds the
+   token's user, so authenticating the request costs no query of its own
+   (``PerkClaimView.token_lookup``).
 2. **Write** (``insert``): one statement with data-modifying CTEs, atomic on its own: check
    again that the campaign is live and the window open, holding a key-share lock on the
    campaign's row (so the end of a campaign, whose refund locks that row, waits for a claim
@@ -83,6 +86,16 @@ def _t(model) -> str:
 
 def _user_fields() -> list:
     return list(get_user_model()._meta.concrete_fields)
+
+
+def token_read_supported() -> bool:
+    """Whether the read can find an API token's user itself: on PostgreSQL, with a user
+    model whose columns all live in its own table and load as stored (no field converts
+    values from the database: the user is built from the row). The token is DRF's."""
+    user = get_user_model()
+    return connection.vendor == "postgresql" and all(
+        f.model is user and not hasattr(f, "from_db_value") for f in _user_fields()
+    )
 
 
 def _read_sql(where: str, *, by_token: bool = False) -> str:
@@ -180,8 +193,7 @@ class ClaimRead:
     existing_perk_id: int | None
     perk: Perk | None
     decision: Decision | None
-    # Read by API token only: the token's user and the token (None: no such token).
-    user: object | None = None
+    # A read by API token only: the token, with its user loaded (None: no such token).
     token: Token | None = None
 
 
@@ -217,7 +229,7 @@ def read(
         found["token"] = Token.from_db(
             "default", ["key", "user_id", "created"], [token, user.pk, row[len(fields)]]
         )
-        found["token"].user = found["user"] = user
+        found["token"].user = user
         row = row[len(fields) + 1 :]
         if row[0] is None:  # a user without a member profile yet
             return ClaimRead(perk_id, key, None, None, None, None, None, **found)

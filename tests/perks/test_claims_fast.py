@@ -289,22 +289,59 @@ def token_client(user) -> APIClient:
 
 
 def test_a_claim_by_api_token_is_made_and_replayed(perk, eligible):
-    """The claim's own token authentication: a claim by token is made, replayed by its key,
-    and on PostgreSQL the token is found by the claim's read (no query of its own)."""
+    """The claim's own token lookup: a claim by token is made and replayed by its key. On
+    PostgreSQL the token is found by the claim's read: one read per claim, handed to the
+    claim, and no token query of its own."""
     from django.db import connection
+
+    from perks.services import claims_pg
 
     member = eligible()
     api = token_client(member.user)
     url = reverse("api_perk_claim", args=[perk.pk])
     orm_sql = []
-    with connection.execute_wrapper(lambda run, sql, *args: orm_sql.append(sql) or run(sql, *args)):
+    with (
+        connection.execute_wrapper(lambda run, sql, *a: orm_sql.append(sql) or run(sql, *a)),
+        mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read,
+    ):
         first = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
-    again = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="tok-1")
+    again = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=" tok-1 ")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and first.json()["code"]
     assert Claim.objects.get().member == member
     token_lookups = [sql for sql in orm_sql if "authtoken_token" in sql]
-    assert len(token_lookups) == (0 if connection.vendor == "postgresql" else 1)
+    if connection.vendor == "postgresql":
+        assert not token_lookups
+        assert [c.kwargs["token"] for c in read.call_args_list] == [
+            api._credentials["HTTP_AUTHORIZATION"].split()[1]
+        ]
+    else:
+        assert len(token_lookups) == 1 and not read.called
+
+
+def test_calls_on_the_claim_url_that_make_no_claim_cost_no_claim_read(perk, eligible):
+    """Another method, or a claim without a usable key, is authenticated as usual (no
+    claim read) and answered as before."""
+    from perks.services import claims_pg
+
+    api = token_client(eligible().user)
+    url = reverse("api_perk_claim", args=[perk.pk])
+    with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
+        answers = [
+            api.get(url).status_code,
+            api.post(url, {}, format="json").status_code,
+            api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=" ").status_code,
+            api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 65).status_code,
+        ]
+    assert answers == [405, 400, 400, 400]
+    assert not read.called and not Claim.objects.exists()
+
+
+def test_a_claim_by_token_of_a_perk_that_does_not_exist_is_not_found(eligible):
+    api = token_client(eligible().user)
+    url = reverse("api_perk_claim", args=[10**9])
+    answer = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert answer.status_code == 404 and not Claim.objects.exists()
 
 
 @pytest.mark.parametrize("case", ["unknown", "inactive"])
@@ -326,16 +363,21 @@ def test_a_claim_with_a_bad_token_is_refused_as_everywhere_else_and_takes_nothin
     ping = api.get(reverse("api_ping"))
     assert (answer.status_code, ping.status_code) == (401, 401)
     assert answer.json() == ping.json() and answer.json()["error"]["message"] == expected
-    assert answer["WWW-Authenticate"] == "Token"
+    assert answer["WWW-Authenticate"] == ping["WWW-Authenticate"] == "Token"
     perk.refresh_from_db()
     assert perk.claimed_count == 0 and not Claim.objects.exists()
 
 
-def test_a_token_user_without_a_member_profile_gets_the_same_refusal(perk):
-    user = UserFactory()
+def test_a_token_user_without_a_member_profile_is_refused_as_by_session(perk):
     url = reverse("api_perk_claim", args=[perk.pk])
-    answer = token_client(user).post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
-    assert answer.status_code == 403 and "no score yet" in answer.json()["error"]["message"]
+    by_token = token_client(UserFactory()).post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    session = APIClient()
+    user = UserFactory()
+    session.force_login(user)
+    by_session = session.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert by_token.status_code == by_session.status_code == 403
+    assert by_token.json() == by_session.json()
+    assert "no score yet" in by_token.json()["error"]["message"]
     assert user.member is not None and not Claim.objects.exists()
 
 
@@ -348,6 +390,12 @@ def test_a_claim_by_session_still_works(perk, eligible):
     assert answer.status_code == 201 and Claim.objects.get().member == member
 
 
+def token_of(member) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=member.user)[0].key
+
+
 @requires_postgres
 def test_the_read_by_token_loads_the_user_and_decides_as_the_read_by_member(perk, eligible):
     from django.contrib.auth import get_user_model
@@ -355,39 +403,47 @@ def test_the_read_by_token_loads_the_user_and_decides_as_the_read_by_member(perk
     from perks.services import claims_pg
 
     member = eligible()
-    key = token_client(member.user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    key = token_of(member)
     by_token = claims_pg.read(perk_id=perk.pk, key="k", token=key)
     by_member = claims_pg.read(perk_id=perk.pk, key="k", member_id=member.pk)
     stored = get_user_model().objects.get(pk=member.user_id)
     fields = get_user_model()._meta.concrete_fields
-    assert {f.attname: getattr(by_token.user, f.attname) for f in fields} == {
+    assert {f.attname: getattr(by_token.token.user, f.attname) for f in fields} == {
         f.attname: getattr(stored, f.attname) for f in fields
     }
-    assert not by_token.user.get_deferred_fields()
+    assert not by_token.token.user.get_deferred_fields()
     assert (by_token.token.key, by_token.token.user_id) == (key, member.user_id)
     assert by_token.token.created == stored.auth_token.created
     assert by_token.member_id == by_member.member_id == member.pk
     assert comparable(by_token.decision) == comparable(by_member.decision)
+    assert claims_pg.token_read_supported()
     nobody = claims_pg.read(perk_id=perk.pk, key="k", token="f" * 40)
-    assert (nobody.user, nobody.token, nobody.member_id) == (None, None, None)
+    assert (nobody.token, nobody.member_id) == (None, None)
 
 
 @requires_postgres
-def test_a_read_made_ahead_is_used_only_for_its_own_perk_key_and_user(perk, eligible):
-    """A read made by the token lookup for another perk, key or user is not trusted: the
-    claim reads again."""
+@pytest.mark.parametrize("differs", ["perk", "key", "user"])
+def test_a_read_made_ahead_is_used_only_for_its_own_perk_key_and_user(perk, eligible, differs):
+    """A read made by the token lookup is used by the claim only for the same perk, key and
+    user; otherwise the claim reads again."""
     from perks.services import claims_pg
 
     member, other = eligible(), eligible()
     second = make_perk(perk.campaign, title="Mug")
-    key = token_client(other.user)._credentials["HTTP_AUTHORIZATION"].split()[1]
-    others = claims_pg.read(perk_id=perk.pk, key="k", token=key)
+    ahead = claims_pg.read(perk_id=perk.pk, key="k", token=token_of(member))
+    claim = {"perk": perk.pk, "user": member.user, "idempotency_key": "k"}
+    claim.update(
+        {"perk": {"perk": second.pk}, "key": {"idempotency_key": "k2"}, "user": {}}[differs]
+    )
+    if differs == "user":
+        claim["user"] = other.user
     with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
-        made, _ = perk_claim(perk=second, user=member.user, idempotency_key="k", prefetched=others)
-        assert read.call_count == 1  # read again: another user's read, for another perk
-    assert (made.perk_id, made.member_id) == (second.pk, member.pk)
-    own = claims_pg.read(perk_id=perk.pk, key="m", token=key)
+        made, _ = perk_claim(prefetched=ahead, **claim)
+    assert read.call_count == 1  # read again
+    assert (made.perk_id, made.member.user) == (claim["perk"], claim["user"])
     with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
-        made, _ = perk_claim(perk=perk.pk, user=other.user, idempotency_key="m", prefetched=own)
-        assert read.call_count == 0  # its own: used as it is
-    assert (made.perk_id, made.member_id) == (perk.pk, other.pk)
+        third = make_perk(perk.campaign, title="Cup")
+        own = claims_pg.read(perk_id=third.pk, key="m", token=token_of(member))
+        made, _ = perk_claim(perk=third.pk, user=member.user, idempotency_key="m", prefetched=own)
+    assert read.call_count == 1  # its own read (made above), used as it is
+    assert (made.perk_id, made.member_id) == (third.pk, member.pk)
