@@ -48,16 +48,18 @@ class PostRecord:
 
 
 @lru_cache(maxsize=8)
-def _mac_key(key: str) -> bytes:
-    return hashlib.sha256(key.encode("utf-8")).digest()
+def _keyed(key: str):
+    """A BLAKE2b state already keyed (the key block compressed once); copied per hash."""
+    return hashlib.blake2b(key=hashlib.sha256(key.encode("utf-8")).digest(), digest_size=16)
 
 
 def keyed_hash(key: str, *parts: str) -> str:
     """A 128-bit keyed BLAKE2b MAC of the parts, as 32 hex digits (stored as a UUID: compact
     to index). Parts are joined with a separator that no id contains; without the key it
     cannot be reversed or recomputed."""
-    message = "\x1f".join(parts).encode("utf-8")
-    return hashlib.blake2b(message, key=_mac_key(key), digest_size=16).hexdigest()
+    mac = _keyed(key).copy()
+    mac.update("\x1f".join(parts).encode("utf-8"))
+    return mac.hexdigest()
 
 
 def actor_key(key: str, network: str, external_id: str) -> str:
