@@ -168,16 +168,18 @@ def test_a_burst_of_claims_schedules_one_sweep(settings, django_capture_on_commi
         assert scheduled.call_count == 2
 
 
-def test_api_claim_through_the_lean_path(perk, eligible):
+@pytest.mark.parametrize("login", ["force_authenticate", "force_login"])  # session too
+def test_api_claim_through_the_lean_path(perk, eligible, login):
     member = eligible()
     api = APIClient()
-    api.force_authenticate(member.user)
+    getattr(api, login)(member.user)
     url = reverse("api_perk_claim", args=[perk.pk])
     first = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="lean-1")
     again = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="lean-1")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and first.json()["code"]
     assert first.json()["code"] == again.json()["code"]
+    assert Claim.objects.get().member == member
 
 
 def test_a_claim_racing_the_campaigns_end_takes_nothing(perk, eligible):
@@ -379,15 +381,6 @@ def test_a_token_user_without_a_member_profile_is_refused_as_by_session(perk):
     assert by_token.json() == by_session.json()
     assert "no score yet" in by_token.json()["error"]["message"]
     assert user.member is not None and not Claim.objects.exists()
-
-
-def test_a_claim_by_session_still_works(perk, eligible):
-    member = eligible()
-    api = APIClient()
-    api.force_login(member.user)
-    url = reverse("api_perk_claim", args=[perk.pk])
-    answer = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="session")
-    assert answer.status_code == 201 and Claim.objects.get().member == member
 
 
 def token_of(member) -> str:
