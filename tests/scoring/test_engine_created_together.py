@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.engine.model import Actions, Parameters, compute
-from tests.scoring.test_engine_properties import actions_of
+from tests.scoring.test_engine_properties import action_rows, actions_of
 
 P = Parameters(ring_min_size=0)  # this rule alone
 OFF = replace(P, created_together_as_one=False)
@@ -44,12 +44,7 @@ def test_members_and_single_accounts_are_left_alone():
 
 
 N_MEMBERS, N_NODES = 4, 9
-action = st.tuples(
-    st.integers(-1, N_NODES - 1),
-    st.integers(0, N_MEMBERS - 1),
-    st.integers(0, 4),
-    st.floats(0, 100 * 86_400, allow_nan=False),
-)
+action = action_rows(actors=N_NODES, subjects=N_MEMBERS)
 cohort_of = st.lists(st.integers(-1, 2), min_size=N_NODES, max_size=N_NODES)  # per node
 
 

@@ -14,12 +14,19 @@ N_MEMBERS, N_NODES = 6, 10  # nodes 6..9 are anonymous actors
 P = Parameters(ring_min_size=0)
 COMPONENTS = ("true_reach", "amplification", "network_impact", "raw")
 
-action = st.tuples(
-    st.integers(-1, N_NODES - 1),  # actor (-1 unknown)
-    st.integers(0, N_MEMBERS - 1),  # subject
-    st.integers(0, 4),  # kind
-    st.floats(0, 100 * 86_400, allow_nan=False),  # age in seconds
-)
+
+def action_rows(*, actors: int, subjects: int, first_actor: int = -1, days: int = 100):
+    """Rows of (actor, subject, kind, age in seconds): actors from ``first_actor`` (-1, an
+    unknown person) to ``actors - 1``, subjects (members) 0 to ``subjects - 1``."""
+    return st.tuples(
+        st.integers(first_actor, actors - 1),
+        st.integers(0, subjects - 1),
+        st.integers(0, 4),
+        st.floats(0, days * 86_400, allow_nan=False),
+    )
+
+
+action = action_rows(actors=N_NODES, subjects=N_MEMBERS)
 graphs = st.lists(action, max_size=40)
 
 

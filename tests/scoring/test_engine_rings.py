@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from scoring.engine.model import Actions, Parameters, action_weights, compute
 from scoring.engine.topics import TopicInput, compute_topics
-from tests.scoring.test_engine_properties import actions_of
+from tests.scoring.test_engine_properties import action_rows, actions_of
 
 P = Parameters()  # rings of at least 5 others, 95%
 COMPONENTS = ("true_reach", "amplification", "network_impact", "raw")
@@ -140,19 +140,9 @@ def rings_by_definition(actions: Actions, n_members: int, p: Parameters) -> np.n
 
 SMALL = replace(P, ring_min_size=2, ring_share=0.8)  # rings common on small graphs
 N_MEMBERS, N_NODES = 6, 8
-act = st.tuples(
-    st.integers(-1, N_NODES - 1),
-    st.integers(0, N_MEMBERS - 1),
-    st.integers(0, 4),
-    st.floats(0, 100 * 86_400, allow_nan=False),
-)
+act = action_rows(actors=N_NODES, subjects=N_MEMBERS)
 # Mostly members acting on members, so that closed groups appear often.
-among_members = st.tuples(
-    st.integers(0, N_MEMBERS - 1),
-    st.integers(0, N_MEMBERS - 1),
-    st.integers(0, 4),
-    st.floats(0, 30 * 86_400, allow_nan=False),
-)
+among_members = action_rows(actors=N_MEMBERS, subjects=N_MEMBERS, first_actor=0, days=30)
 noise = st.lists(st.one_of(among_members, among_members, act), max_size=40)
 
 
