@@ -19,7 +19,7 @@ from klout.authentication import AS_USUAL
 from perks import selectors
 from perks.models import Claim, Perk
 from perks.services import claims_pg
-from perks.services.claims import MAX_KEY_LENGTH, claim_cancel, perk_claim
+from perks.services.claims import claim_cancel, perk_claim, usable_key
 from perks.services.lottery import claim_confirm
 from scoring.models import Member
 from scoring.services import member_for_user
@@ -132,12 +132,10 @@ class PerkClaimView(APIView):
         to the claim, which uses it only for its own perk, key and user. Anything that will
         not be a claim (another method, a missing or malformed key) is looked up as usual,
         so that it costs no read. A throttled claim still costs its read."""
-        idempotency_key = request.headers.get("Idempotency-Key", "").strip()
-        if (
-            request.method != "POST"
-            or not claims_pg.token_read_supported()
-            or not 0 < len(idempotency_key) <= MAX_KEY_LENGTH
-        ):
+        idempotency_key = usable_key(request.headers.get("Idempotency-Key"))
+        if request.method != "POST" or idempotency_key is None:
+            return AS_USUAL
+        if not claims_pg.token_read_supported():
             return AS_USUAL
         read = claims_pg.read(perk_id=self.kwargs["perk_id"], key=idempotency_key, token=key)
         request.claim_read = read

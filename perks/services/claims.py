@@ -80,6 +80,12 @@ def _existing(member_id: int, key: str) -> Claim | None:
     return next(iter(found), None)
 
 
+def usable_key(idempotency_key: str | None) -> str | None:
+    """The idempotency key as a claim uses it (stripped), or None when it is not usable."""
+    key = (idempotency_key or "").strip()
+    return key if 0 < len(key) <= MAX_KEY_LENGTH else None
+
+
 def _read_is_for(read: claims_pg.ClaimRead | None, perk_id: int, key: str, member, user) -> bool:
     """Whether a read made ahead (by API token) is this claim's: same perk, key and user."""
     return (
@@ -108,8 +114,8 @@ def perk_claim(
     ``prefetched`` is the PostgreSQL read already made for this user, perk and key (the
     claim API's token authentication makes it: one query for the token and the facts)."""
     perk_id = perk if isinstance(perk, int) else perk.pk  # read fresh: the state may move
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    key = usable_key(idempotency_key)
+    if key is None:
         raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
     fast = connection.vendor == "postgresql"
     if fast:  # one query for all the facts (perks.services.claims_pg)

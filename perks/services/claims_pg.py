@@ -30,6 +30,7 @@ import json
 import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 
 import psycopg
 from django.contrib.auth import get_user_model
@@ -88,6 +89,7 @@ def _user_fields() -> list:
     return list(get_user_model()._meta.concrete_fields)
 
 
+@cache  # the database and the user model are fixed for the process; asked on every claim
 def token_read_supported() -> bool:
     """Whether the read can find an API token's user itself: on PostgreSQL, with a user
     model whose columns all live in its own table and load as stored (no field converts
