@@ -12,6 +12,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from scoring.ingest.errors import IngestError
@@ -59,15 +60,29 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 
 class _Resolver:
-    """Caches of ids looked up once per import: subjects, actors and posts."""
+    """Caches of ids looked up once per import: subjects, actors and posts.
 
-    def __init__(self, *, demo_members: bool) -> None:
+    What is stored does not depend on where the batches break: an actor stored as anonymous
+    who becomes a demo member in a later batch gets those actions at the end (``finish``),
+    and a post made without text takes the first text a later batch has for it. The batches
+    are stored here only on SQLite (PostgreSQL stores the whole import in one pass), where
+    the import is the only writer while it runs: its rows are those numbered after the ones
+    there before it.
+    """
+
+    def __init__(self, *, demo_members: bool, stores_actions: bool = False) -> None:
         self.demo_members = demo_members
         self.subjects: dict[Key, int | None] = {}  # None: not an opted-in member's account
         self.actor_accounts: dict[Key, int | None] = {}
         self.anonymous: dict[Key, int] = {}
         self.contents: dict[tuple[int, str], int] = {}
+        self.blank_contents: set[int] = set()  # posts this import made without text
+        self.demo_actors: dict[int, int] = {}  # anonymous actor -> the demo account it became
         self.demo_members_created = 0
+        self.first_action = self.first_anonymous = 0
+        if demo_members and stores_actions:  # this import's rows: numbered from here
+            self.first_action = (Action.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
+            self.first_anonymous = (AnonymousActor.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
 
     def _accounts(self, keys: set[Key], *, opted_in_only: bool) -> dict[Key, int]:
         found: dict[Key, int] = {}
@@ -121,7 +136,25 @@ class _Resolver:
             ]
         )
         self.demo_members_created += len(wanted)
-        return self._accounts(set(wanted), opted_in_only=False)
+        made = self._accounts(set(wanted), opted_in_only=False)
+        for key, account in made.items():
+            if key in self.actor_accounts:  # an actor in an earlier batch
+                self.actor_accounts[key] = account
+                if key in self.anonymous:
+                    self.demo_actors[self.anonymous.pop(key)] = account
+        return made
+
+    def finish(self) -> None:
+        """Give the demo members the actions this import stored for them as anonymous
+        actors before they became members, and delete the anonymous actors this import made
+        that are now nobody."""
+        for anonymous, account in self.demo_actors.items():
+            Action.objects.filter(actor_anonymous=anonymous, pk__gte=self.first_action).update(
+                actor_anonymous=None, actor_account=account
+            )
+        AnonymousActor.objects.filter(
+            pk__in=self.demo_actors, pk__gte=self.first_anonymous, actions__isnull=True
+        ).delete()
 
     def resolve_actors(self, keys: set[Key]) -> None:
         missing = keys - self.actor_accounts.keys()
@@ -149,12 +182,23 @@ class _Resolver:
         new: dict[tuple[int, str], ActionRecord] = {}
         for record in batch:
             account = self.subjects.get((record.network, record.subject_id))
-            if account and record.content_id and (account, record.content_id) not in self.contents:
-                known = new.get((account, record.content_id))
+            if not (account and record.content_id):
+                continue
+            key = (account, record.content_id)
+            pk = self.contents.get(key)
+            if pk is None:
+                known = new.get(key)
                 if known is None or (record.content_text and not known.content_text):
-                    new[(account, record.content_id)] = record  # prefer a record with text
+                    new[key] = record  # prefer a record with text
+            elif pk in self.blank_contents and record.content_text:
+                self.blank_contents.discard(pk)
+                Content.objects.filter(pk=pk).update(
+                    text=record.content_text, tags=list(record.content_tags)
+                )
         if not new:
             return
+        there = self._content_ids(new.keys())
+        wanted = {key: record for key, record in new.items() if key not in there}
         Content.objects.bulk_create(
             [
                 Content(
@@ -163,15 +207,26 @@ class _Resolver:
                     text=record.content_text or "",
                     tags=list(record.content_tags),
                 )
-                for (account, content_id), record in new.items()
+                for (account, content_id), record in wanted.items()
             ],
             ignore_conflicts=True,
         )
-        for account in {a for a, _ in new}:
-            ids = [c for a, c in new if a == account]
+        made = self._content_ids(wanted.keys())
+        self.blank_contents.update(pk for key, pk in made.items() if not wanted[key].content_text)
+        self.contents.update(there)
+        self.contents.update(made)
+
+    @staticmethod
+    def _content_ids(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        by_account: dict[int, list[str]] = {}
+        for account, content_id in keys:
+            by_account.setdefault(account, []).append(content_id)
+        found = {}
+        for account, ids in by_account.items():
             rows = Content.objects.filter(account_id=account, external_id__in=ids)
             for pk, external_id in rows.values_list("pk", "external_id"):
-                self.contents[(account, external_id)] = pk
+                found[(account, external_id)] = pk
+        return found
 
 
 def _store_posts(posts: list[PostRecord], resolver: _Resolver, summary: ImportSummary) -> None:
@@ -277,10 +332,10 @@ def actions_import(
     transaction as its data.
     """
     summary = ImportSummary()
-    resolver = _Resolver(demo_members=demo_members)
     batch_id = import_batch.pk if import_batch else None
     with transaction.atomic():
         stager = PgStager() if connection.vendor == "postgresql" else None
+        resolver = _Resolver(demo_members=demo_members, stores_actions=stager is None)
         posts: list[PostRecord] = []
         for batch in _batches(records, batch_size):
             summary.read += len(batch)
@@ -301,6 +356,8 @@ def actions_import(
                 setattr(summary, name, getattr(summary, name) + value)
             if posts:
                 _store_posts(posts, resolver, summary)
+        else:
+            resolver.finish()
         summary.demo_members_created += resolver.demo_members_created
         if import_batch is not None:
             _import_batch_finish(import_batch, summary)

@@ -108,7 +108,7 @@ class PgStager:
                 "SELECT DISTINCT ON (subject_account_id, content_id) subject_account_id, "
                 "content_id, coalesce(content_text, ''), coalesce(content_tags, '[]'), NULL "
                 "FROM import_resolved WHERE content_id IS NOT NULL "
-                "ORDER BY subject_account_id, content_id, content_text NULLS LAST "
+                "ORDER BY subject_account_id, content_id, nullif(content_text, '') NULLS LAST "
                 "ON CONFLICT (account_id, external_id) DO NOTHING"
             )
             cursor.execute(

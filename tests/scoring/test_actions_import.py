@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -120,3 +121,10 @@ def test_actions_import_demo_members_come_from_actions_only_and_keep_their_posts
     assert summary.demo_members_created == 1  # 801 has a post but no action on it
     assert summary.not_member == 1 and summary.posts == 1
     assert Content.objects.get(external_id="p9").text == "hello"
+
+
+def test_actions_import_post_takes_a_text_over_an_empty_one(account):
+    """A like can carry an empty text for the post it likes; the reply's text is the post's."""
+    like = replace(rec("1", account.external_id, "like", content="p1", second=1), content_text="")
+    actions_import(records=[like, rec("2", account.external_id, "reply", content="p1")])
+    assert Content.objects.get().text == "text of p1"
