@@ -12,7 +12,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 
 from scoring.ingest.errors import IngestError
@@ -27,6 +27,7 @@ from scoring.models import Action, AnonymousActor, Content, ImportBatch, Member,
 from scoring.services.actions_pg import PgStager
 
 Key = tuple[str, str]  # (network, external id)
+MOVE_BATCH = 500  # demo actors moved per statement (SQLite allows 32,766 parameters)
 
 
 REJECTED_SHOWN = 100
@@ -63,11 +64,10 @@ class _Resolver:
     """Caches of ids looked up once per import: subjects, actors and posts.
 
     What is stored does not depend on where the batches break: an actor stored as anonymous
-    who becomes a demo member in a later batch gets those actions at the end (``finish``),
-    and a post made without text takes the first text a later batch has for it. The batches
-    are stored here only on SQLite (PostgreSQL stores the whole import in one pass), where
-    the import is the only writer while it runs: its rows are those numbered after the ones
-    there before it.
+    who becomes a demo member in a later batch is given those actions then, and a post made
+    without text takes the first text a later batch has for it. The batches are stored here
+    only on SQLite (PostgreSQL stores the whole import in one pass), where the import is the
+    only writer while it runs: its rows are those numbered after the ones there before it.
     """
 
     def __init__(self, *, demo_members: bool, stores_actions: bool = False) -> None:
@@ -77,12 +77,12 @@ class _Resolver:
         self.anonymous: dict[Key, int] = {}
         self.contents: dict[tuple[int, str], int] = {}
         self.blank_contents: set[int] = set()  # posts this import made without text
-        self.demo_actors: dict[int, int] = {}  # anonymous actor -> the demo account it became
         self.demo_members_created = 0
-        self.first_action = self.first_anonymous = 0
-        if demo_members and stores_actions:  # this import's rows: numbered from here
-            self.first_action = (Action.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
-            self.first_anonymous = (AnonymousActor.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
+        if stores_actions:  # this import's rows are numbered from here
+            self.first_action, self.first_anonymous, self.first_content = (
+                (model.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
+                for model in (Action, AnonymousActor, Content)
+            )
 
     def _accounts(self, keys: set[Key], *, opted_in_only: bool) -> dict[Key, int]:
         found: dict[Key, int] = {}
@@ -137,24 +137,32 @@ class _Resolver:
         )
         self.demo_members_created += len(wanted)
         made = self._accounts(set(wanted), opted_in_only=False)
+        became: dict[int, int] = {}  # anonymous actor -> the demo account they now are
         for key, account in made.items():
             if key in self.actor_accounts:  # an actor in an earlier batch
                 self.actor_accounts[key] = account
                 if key in self.anonymous:
-                    self.demo_actors[self.anonymous.pop(key)] = account
+                    became[self.anonymous.pop(key)] = account
+        self._actions_taken_move(became)
         return made
 
-    def finish(self) -> None:
-        """Give the demo members the actions this import stored for them as anonymous
-        actors before they became members, and delete the anonymous actors this import made
-        that are now nobody."""
-        for anonymous, account in self.demo_actors.items():
-            Action.objects.filter(actor_anonymous=anonymous, pk__gte=self.first_action).update(
-                actor_anonymous=None, actor_account=account
+    def _actions_taken_move(self, became: dict[int, int]) -> None:
+        """Give demo members the actions this import stored for them as anonymous actors in
+        earlier batches, and delete the anonymous actors this import made that are now
+        nobody. (Earlier imports' actions stay anonymous: a demo account is not a proven
+        owner.)"""
+        pairs = list(became.items())
+        for start in range(0, len(pairs), MOVE_BATCH):
+            part = dict(pairs[start : start + MOVE_BATCH])
+            Action.objects.filter(actor_anonymous__in=part, pk__gte=self.first_action).update(
+                actor_account_id=Case(
+                    *(When(actor_anonymous_id=a, then=Value(b)) for a, b in part.items())
+                ),
+                actor_anonymous=None,
             )
-        AnonymousActor.objects.filter(
-            pk__in=self.demo_actors, pk__gte=self.first_anonymous, actions__isnull=True
-        ).delete()
+            AnonymousActor.objects.filter(
+                pk__in=part, pk__gte=self.first_anonymous, actions__isnull=True
+            ).delete()
 
     def resolve_actors(self, keys: set[Key]) -> None:
         missing = keys - self.actor_accounts.keys()
@@ -197,8 +205,6 @@ class _Resolver:
                 )
         if not new:
             return
-        there = self._content_ids(new.keys())
-        wanted = {key: record for key, record in new.items() if key not in there}
         Content.objects.bulk_create(
             [
                 Content(
@@ -207,26 +213,17 @@ class _Resolver:
                     text=record.content_text or "",
                     tags=list(record.content_tags),
                 )
-                for (account, content_id), record in wanted.items()
+                for (account, content_id), record in new.items()
             ],
             ignore_conflicts=True,
         )
-        made = self._content_ids(wanted.keys())
-        self.blank_contents.update(pk for key, pk in made.items() if not wanted[key].content_text)
-        self.contents.update(there)
-        self.contents.update(made)
-
-    @staticmethod
-    def _content_ids(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
-        by_account: dict[int, list[str]] = {}
-        for account, content_id in keys:
-            by_account.setdefault(account, []).append(content_id)
-        found = {}
-        for account, ids in by_account.items():
+        for account in {a for a, _ in new}:
+            ids = [c for a, c in new if a == account]
             rows = Content.objects.filter(account_id=account, external_id__in=ids)
             for pk, external_id in rows.values_list("pk", "external_id"):
-                found[(account, external_id)] = pk
-        return found
+                self.contents[(account, external_id)] = pk
+                if pk >= self.first_content and not new[(account, external_id)].content_text:
+                    self.blank_contents.add(pk)  # made here: a later text is its text
 
 
 def _store_posts(posts: list[PostRecord], resolver: _Resolver, summary: ImportSummary) -> None:
@@ -342,22 +339,20 @@ def actions_import(
             actions, batch_posts = _split(batch, summary, skip_invalid=skip_invalid)
             if stager is not None:
                 stager.add(actions)
-                posts += batch_posts  # stored after the demo members exist (archives only)
-            else:  # actions first: they may make the demo members the posts belong to
-                if actions:
-                    _store_batch(actions, resolver, summary, batch_id)
-                if batch_posts:
-                    _store_posts(batch_posts, resolver, summary)
+            elif actions:
+                _store_batch(actions, resolver, summary, batch_id)
+            # Posts are stored last, once every demo member the actions make exists, and
+            # their own text is the last word (they come from archives: one member's posts).
+            posts += batch_posts
             if on_progress is not None:
                 on_progress(summary)
         if stager is not None:
             counts = stager.finish(demo_members=demo_members, import_batch_id=batch_id)
             for name, value in counts.items():
                 setattr(summary, name, getattr(summary, name) + value)
-            if posts:
-                _store_posts(posts, resolver, summary)
-        else:
-            resolver.finish()
+        latest = {(p.network, p.account_id, p.content_id): p for p in posts}  # a post once
+        for part in _batches(latest.values(), batch_size):
+            _store_posts(part, resolver, summary)
         summary.demo_members_created += resolver.demo_members_created
         if import_batch is not None:
             _import_batch_finish(import_batch, summary)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scoring.ingest.records import ActionRecord
+from scoring.ingest.records import ActionRecord, PostRecord
 from scoring.models import Action, AnonymousActor, Content, Member, NetworkAccount
 from scoring.services import actions_import
 from tests.factories import NetworkAccountFactory
@@ -20,36 +20,58 @@ from tests.factories import NetworkAccountFactory
 pytestmark = pytest.mark.django_db
 T = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
-records = st.lists(
-    st.builds(
-        lambda actor, subject, kind, second, content, text: ActionRecord(
-            network="twitter",
-            actor_id=actor,
-            subject_id=subject,
-            kind=kind,
-            occurred_at=T + timedelta(seconds=second),
-            content_id=content,
-            content_text=f"{text} of {content}" if content and text else text,
-            content_tags=("tag",) if content and text else (),
-        ),
-        st.sampled_from([None, "fan", "a1", "a2", "a3", "s1"]),  # fan: a member's account
-        st.sampled_from(["s0", "s1", "s2", "s3", "stranger"]),  # s0: a member; the rest not
-        st.sampled_from(["share", "reply", "like"]),
-        st.integers(0, 4),
-        st.sampled_from([None, "p0", "p1"]),
-        st.sampled_from([None, "", "text"]),  # a like carries no text; a reply does
-    ),
-    max_size=30,
+SUBJECTS = ["s0", "s1", "s2", "s3", "stranger"]  # s0: a member; the rest not (yet)
+
+
+def act(actor, subject, kind="share", second=0, content=None, text=None) -> ActionRecord:
+    return ActionRecord(
+        network="twitter",
+        actor_id=actor,
+        subject_id=subject,
+        kind=kind,
+        occurred_at=T + timedelta(seconds=second),
+        content_id=content,
+        content_text=f"{text} of {content}" if content and text else text,
+        content_tags=("tag",) if content and text else (),
+    )
+
+
+def post(account, content) -> PostRecord:
+    return PostRecord(
+        network="twitter",
+        account_id=account,
+        content_id=content,
+        text=f"post {content}",
+        tags=("own",),
+        posted_at=T,
+    )
+
+
+actions = st.builds(
+    act,
+    st.sampled_from([None, "fan", "a1", "a2", "a3", "s1"]),  # fan: a member's account
+    st.sampled_from(SUBJECTS),
+    st.sampled_from(["share", "reply", "like"]),
+    st.integers(0, 4),
+    st.sampled_from([None, "p0", "p1"]),
+    st.sampled_from([None, "", "text"]),  # a like carries no text; a reply does
 )
+posts = st.builds(post, st.sampled_from(SUBJECTS), st.sampled_from(["p0", "p1"]))
+records = st.lists(st.one_of(actions, actions, posts), max_size=30)
+earlier_records = st.lists(actions, max_size=8)
 
 
-def _import_and_read(items, *, batch_size: int, demo_members: bool):
-    """Import into a fresh world, read back what was stored, and roll it all back."""
+def _import_and_read(items, *, earlier, batch_size: int, demo_members: bool):
+    """Import ``earlier`` (at once), then ``items`` in batches of ``batch_size``; read back
+    everything stored, and roll it all back."""
     with transaction.atomic():
         NetworkAccountFactory(external_id="s0")
         NetworkAccountFactory(external_id="fan")
+        actions_import(records=earlier, demo_members=demo_members)
         before = set(Member.objects.values_list("pk", flat=True))
+        there = Action.objects.count()
         summary = actions_import(records=items, demo_members=demo_members, batch_size=batch_size)
+        assert summary.stored == Action.objects.count() - there  # counted is what is there
         stored = sorted(
             Action.objects.values_list(
                 "subject__external_id",
@@ -64,7 +86,9 @@ def _import_and_read(items, *, batch_size: int, demo_members: bool):
         world = (
             stored,
             sorted(
-                Content.objects.values_list("account__external_id", "external_id", "text", "tags"),
+                Content.objects.values_list(
+                    "account__external_id", "external_id", "text", "tags", "posted_at"
+                ),
                 key=repr,
             ),
             AnonymousActor.objects.count(),
@@ -80,17 +104,36 @@ def _import_and_read(items, *, batch_size: int, demo_members: bool):
             summary.duplicates,
             summary.not_member,
             summary.demo_members_created,
+            summary.posts,
         )
         transaction.set_rollback(True)
     return counts, world
 
 
+ONE = {"earlier": [], "batch_size": 1, "demo_members": False}
+DEMO = {"batch_size": 1, "demo_members": True}
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(items=records, batch_size=st.integers(1, 7), demo_members=st.booleans())
-def test_where_the_batches_break_changes_nothing(items, batch_size, demo_members):
+@given(
+    items=records,
+    earlier=earlier_records,
+    batch_size=st.integers(1, 7),
+    demo_members=st.booleans(),
+)
+# The cases the property is about, always tried: a post's text in a later batch; an actor
+# (anonymous in an earlier import) who becomes a demo member in a later batch; an anonymous
+# actor made in one batch who is a demo member by the next; a post on a demo member's post
+# before the action that makes them.
+@example(items=[act("a1", "s0", content="p0"), act("a2", "s0", content="p0", text="t")], **ONE)
+@example(items=[act("s1", "s0", second=1), act("a1", "s1")], earlier=[act("s1", "s0")], **DEMO)
+@example(items=[act("s2", "s0"), act("a1", "s2")], earlier=[], **DEMO)
+@example(items=[post("s3", "p0"), act("a1", "s3", content="p0")], earlier=[], **DEMO)
+def test_where_the_batches_break_changes_nothing(items, earlier, batch_size, demo_members):
     """An actor who becomes a demo member in a later batch, or a post whose text comes in a
-    later batch, ends as if every record had been seen together."""
-    whole = _import_and_read(items, batch_size=1_000, demo_members=demo_members)
-    parted = _import_and_read(items, batch_size=batch_size, demo_members=demo_members)
+    later batch, ends as if every record had been seen together; what an earlier import
+    stored is left as it was."""
+    kwargs = {"earlier": earlier, "demo_members": demo_members}
+    whole = _import_and_read(items, batch_size=1_000, **kwargs)
+    parted = _import_and_read(items, batch_size=batch_size, **kwargs)
     assert parted == whole
-    assert whole[0][1] == len(whole[1][0])  # what was counted as stored is what is there
