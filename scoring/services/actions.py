@@ -188,6 +188,7 @@ class _Resolver:
 
     def resolve_contents(self, batch: list[ActionRecord]) -> None:
         new: dict[tuple[int, str], ActionRecord] = {}
+        texts: dict[int, Content] = {}  # posts made by an earlier batch without text
         for record in batch:
             account = self.subjects.get((record.network, record.subject_id))
             if not (account and record.content_id):
@@ -200,9 +201,9 @@ class _Resolver:
                     new[key] = record  # prefer a record with text
             elif pk in self.blank_contents and record.content_text:
                 self.blank_contents.discard(pk)
-                Content.objects.filter(pk=pk).update(
-                    text=record.content_text, tags=list(record.content_tags)
-                )
+                texts[pk] = Content(pk=pk, text=record.content_text, tags=list(record.content_tags))
+        if texts:
+            Content.objects.bulk_update(texts.values(), ["text", "tags"])
         if not new:
             return
         Content.objects.bulk_create(
