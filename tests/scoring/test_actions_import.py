@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,10 @@ pytestmark = pytest.mark.django_db
 T = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
-def rec(actor, subject, kind="share", *, second=0, content=None, network="twitter"):
+def rec(actor, subject, kind="share", *, second=0, content=None, network="twitter", text="text"):
+    """An action record; on a post (``content``) it carries the text "<text> of <content>"
+    and a tag, or no text and no tag when ``text`` is None or empty."""
+    with_text = bool(content and text)
     return ActionRecord(
         network=network,
         actor_id=actor,
@@ -23,8 +25,8 @@ def rec(actor, subject, kind="share", *, second=0, content=None, network="twitte
         kind=kind,
         occurred_at=T.replace(second=second),
         content_id=content,
-        content_text=f"text of {content}" if content else None,
-        content_tags=("tag",) if content else (),
+        content_text=f"{text} of {content}" if with_text else (text if content else None),
+        content_tags=("tag",) if with_text else (),
     )
 
 
@@ -125,6 +127,6 @@ def test_actions_import_demo_members_come_from_actions_only_and_keep_their_posts
 
 def test_actions_import_post_takes_a_text_over_an_empty_one(account):
     """A like can carry an empty text for the post it likes; the reply's text is the post's."""
-    like = replace(rec("1", account.external_id, "like", content="p1", second=1), content_text="")
+    like = rec("1", account.external_id, "like", content="p1", second=1, text="")
     actions_import(records=[like, rec("2", account.external_id, "reply", content="p1")])
     assert Content.objects.get().text == "text of p1"

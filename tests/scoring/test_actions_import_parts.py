@@ -5,35 +5,20 @@ on SQLite each batch is stored as it comes, so this is what keeps the two alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scoring.ingest.records import ActionRecord, PostRecord
+from scoring.ingest.records import PostRecord
 from scoring.models import Action, AnonymousActor, Content, Member, NetworkAccount
 from scoring.services import actions_import
 from tests.factories import NetworkAccountFactory
+from tests.scoring.test_actions_import import T, rec
 
 pytestmark = pytest.mark.django_db
-T = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 SUBJECTS = ["s0", "s1", "s2", "s3", "stranger"]  # s0: a member; the rest not (yet)
-
-
-def act(actor, subject, kind="share", second=0, content=None, text=None) -> ActionRecord:
-    return ActionRecord(
-        network="twitter",
-        actor_id=actor,
-        subject_id=subject,
-        kind=kind,
-        occurred_at=T + timedelta(seconds=second),
-        content_id=content,
-        content_text=f"{text} of {content}" if content and text else text,
-        content_tags=("tag",) if content and text else (),
-    )
 
 
 def post(account, content) -> PostRecord:
@@ -48,13 +33,13 @@ def post(account, content) -> PostRecord:
 
 
 actions = st.builds(
-    act,
+    rec,
     st.sampled_from([None, "fan", "a1", "a2", "a3", "s1"]),  # fan: a member's account
     st.sampled_from(SUBJECTS),
     st.sampled_from(["share", "reply", "like"]),
-    st.integers(0, 4),
-    st.sampled_from([None, "p0", "p1"]),
-    st.sampled_from([None, "", "text"]),  # a like carries no text; a reply does
+    second=st.integers(0, 4),
+    content=st.sampled_from([None, "p0", "p1"]),
+    text=st.sampled_from([None, "", "text"]),  # a like carries no text; a reply does
 )
 posts = st.builds(post, st.sampled_from(SUBJECTS), st.sampled_from(["p0", "p1"]))
 records = st.lists(st.one_of(actions, actions, posts), max_size=30)
@@ -125,10 +110,10 @@ DEMO = {"batch_size": 1, "demo_members": True}
 # (anonymous in an earlier import) who becomes a demo member in a later batch; an anonymous
 # actor made in one batch who is a demo member by the next; a post on a demo member's post
 # before the action that makes them.
-@example(items=[act("a1", "s0", content="p0"), act("a2", "s0", content="p0", text="t")], **ONE)
-@example(items=[act("s1", "s0", second=1), act("a1", "s1")], earlier=[act("s1", "s0")], **DEMO)
-@example(items=[act("s2", "s0"), act("a1", "s2")], earlier=[], **DEMO)
-@example(items=[post("s3", "p0"), act("a1", "s3", content="p0")], earlier=[], **DEMO)
+@example(items=[rec("a1", "s0", content="p0", text=None), rec("a2", "s0", content="p0")], **ONE)
+@example(items=[rec("s1", "s0", second=1), rec("a1", "s1")], earlier=[rec("s1", "s0")], **DEMO)
+@example(items=[rec("s2", "s0"), rec("a1", "s2")], earlier=[], **DEMO)
+@example(items=[post("s3", "p0"), rec("a1", "s3", content="p0")], earlier=[], **DEMO)
 def test_where_the_batches_break_changes_nothing(items, earlier, batch_size, demo_members):
     """An actor who becomes a demo member in a later batch, or a post whose text comes in a
     later batch, ends as if every record had been seen together; what an earlier import
