@@ -108,8 +108,8 @@ DEMO = {"batch_size": 1, "demo_members": True}
 )
 # The cases the property is about, always tried: a post's text in a later batch; an actor
 # (anonymous in an earlier import) who becomes a demo member in a later batch; an anonymous
-# actor made in one batch who is a demo member by the next; a post on a demo member's post
-# before the action that makes them.
+# actor made in one batch who is a demo member by the next; an archive post of a demo member
+# read before the action that makes them.
 @example(items=[rec("a1", "s0", content="p0", text=None), rec("a2", "s0", content="p0")], **ONE)
 @example(items=[rec("s1", "s0", second=1), rec("a1", "s1")], earlier=[rec("s1", "s0")], **DEMO)
 @example(items=[rec("s2", "s0"), rec("a1", "s2")], earlier=[], **DEMO)
