@@ -75,7 +75,7 @@ def cohort_key(key: str, record: ActionRecord) -> int | None:
         return None
     minute = str(int(record.actor_created_at.timestamp()) // 60)
     digest = bytes.fromhex(keyed_hash(key, "cohort", record.network, minute))
-    return int.from_bytes(digest[:8], "big") >> 1
+    return int.from_bytes(digest[:8], "big", signed=True) & (2**63 - 1)
 
 
 def dedupe_key(key: str, record: ActionRecord) -> str:

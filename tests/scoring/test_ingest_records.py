@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.ingest.records import ActionRecord, actor_key, dedupe_key, keyed_hash
+from scoring.ingest.records import ActionRecord, actor_key, cohort_key, dedupe_key, keyed_hash
 
 # Text as read from a UTF-8 file: no lone surrogates; no unit separator (it joins the parts).
 ids = st.text(
@@ -22,6 +22,21 @@ def test_an_actors_hash_is_the_one_stored_by_earlier_releases():
     # Computed once with the first release's code; a change here would make every
     # re-import store its actors and actions a second time.
     assert actor_key("test-key", "twitter", "12345") == "0e5cda28e34d41d1aecbd5116d56ee13"
+
+
+def test_a_cohorts_hash_is_the_one_stored_by_earlier_releases():
+    # Computed with the first release's code: actions imported before and after a change
+    # must still fall into the same group of accounts created together.
+    created = datetime(2012, 7, 4, 9, 30, 15, tzinfo=UTC)
+    record = ActionRecord(
+        network="twitter",
+        actor_id="1",
+        subject_id="2",
+        kind="share",
+        occurred_at=created,
+        actor_created_at=created.replace(second=59),  # the same minute
+    )
+    assert cohort_key("test-key", record) == 2139740354236456322
 
 
 @given(ids, ids, ids)
