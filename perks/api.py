@@ -162,8 +162,6 @@ class PerkClaimView(APIView):
             prefetched=getattr(request, "claim_read", None),
             **fields,
         )
-        if not new:  # a new claim carries the code it was given (assigned_code)
-            claim = Claim.objects.select_related("code").get(pk=claim.pk)
         return Response(
             ClaimOutput(claim).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK
         )

@@ -76,7 +76,11 @@ def _check_open(perk: Perk) -> None:
 def _existing(member_id: int, key: str) -> Claim | None:
     # Unordered on purpose: the unique (member, key) index answers; an ORDER BY would let
     # the planner walk the primary key instead.
-    found = Claim.objects.filter(member_id=member_id, idempotency_key=key).order_by()[:1]
+    found = (
+        Claim.objects.filter(member_id=member_id, idempotency_key=key)
+        .select_related("code")  # the answer shows the claim's code
+        .order_by()[:1]
+    )
     return next(iter(found), None)
 
 
@@ -130,7 +134,11 @@ def perk_claim(
             member = member_for_user(user=user)
             read = claims_pg.read(perk_id=perk_id, key=key, member_id=member.pk)
         member_id = read.member_id
-        previous = Claim.objects.get(pk=read.existing_id) if read.existing_id else None
+        previous = (
+            Claim.objects.select_related("code").get(pk=read.existing_id)
+            if read.existing_id
+            else None
+        )
         perk, decision = read.perk, read.decision
     else:
         member = member or member_for_user(user=user)
