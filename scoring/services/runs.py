@@ -7,6 +7,7 @@ the latest complete, non-shadow run, so a run that dies leaves the previous scor
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
@@ -51,7 +52,7 @@ class RunInput:
     unscored_members: np.ndarray
     action_stored: np.ndarray  # when each action was stored (Unix seconds)
     # Anonymous actors, by id: nodes n_members + len(unscored_members) + i.
-    anonymous_actors: np.ndarray | None = None
+    anonymous_actors: np.ndarray
 
     def account_of(self, node: int) -> list[int | None]:
         """The actor behind a node, as [member id, anonymous actor id] (one of them None)."""
@@ -197,18 +198,22 @@ def _excluded(result, data: RunInput) -> list[dict]:
         }
         for i in range(len(data.member_ids))
     ]
-    if result.ring is not None and result.ring.any():
-        a = data.actions
-        pairs = np.unique(a.subject[result.ring] * data.n_nodes + a.actor[result.ring])
-        for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
-            out[subject]["ring"].setdefault("actors", []).append(int(data.member_ids[actor]))
-    if result.created_together is not None and result.created_together.any():
-        a, flagged = data.actions, result.created_together
-        pairs = np.unique(a.subject[flagged] * data.n_nodes + a.actor[flagged])
-        for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
-            accounts = out[subject]["created_together"].setdefault("accounts", [])
-            accounts.append(data.account_of(int(actor)))
+    for subject, actor in _flagged_pairs(result.ring, data):
+        out[subject]["ring"].setdefault("actors", []).append(int(data.member_ids[actor]))
+    for subject, actor in _flagged_pairs(result.created_together, data):
+        accounts = out[subject]["created_together"].setdefault("accounts", [])
+        accounts.append(data.account_of(actor))
     return out
+
+
+def _flagged_pairs(flagged: np.ndarray | None, data: RunInput) -> Iterator[tuple[int, int]]:
+    """Each (subject, actor) node pair with at least one of the flagged actions, once."""
+    if flagged is None or not flagged.any():
+        return
+    a = data.actions
+    pairs = np.unique(a.subject[flagged] * data.n_nodes + a.actor[flagged])
+    for subject, actor in zip(pairs // data.n_nodes, pairs % data.n_nodes, strict=True):
+        yield int(subject), int(actor)
 
 
 def score_run_execute(*, run_id: int) -> ScoreRun:
