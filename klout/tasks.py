@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core import management
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 
 
 @shared_task(
@@ -44,7 +44,7 @@ def email_send_now(
         body=body,
         from_email=from_email,
         to=to,
-        connection=connection or get_connection(),
+        connection=connection,  # None: Django opens one for this message
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")
