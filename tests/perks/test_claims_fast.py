@@ -282,11 +282,15 @@ def test_one_idempotency_key_for_two_perks_at_once_never_returns_the_other_perks
         perk_claim(perk=perk, member=member, idempotency_key="same")
 
 
-def token_client(user) -> APIClient:
+def token_of(user) -> str:
     from rest_framework.authtoken.models import Token
 
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def token_client(user) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_of(user)}")
     return api
 
 
@@ -383,12 +387,6 @@ def test_a_token_user_without_a_member_profile_is_refused_as_by_session(perk):
     assert user.member is not None and not Claim.objects.exists()
 
 
-def token_of(member) -> str:
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.get_or_create(user=member.user)[0].key
-
-
 @requires_postgres
 def test_the_read_by_token_loads_the_user_and_decides_as_the_read_by_member(perk, eligible):
     from django.contrib.auth import get_user_model
@@ -396,7 +394,7 @@ def test_the_read_by_token_loads_the_user_and_decides_as_the_read_by_member(perk
     from perks.services import claims_pg
 
     member = eligible()
-    key = token_of(member)
+    key = token_of(member.user)
     by_token = claims_pg.read(perk_id=perk.pk, key="k", token=key)
     by_member = claims_pg.read(perk_id=perk.pk, key="k", member_id=member.pk)
     stored = get_user_model().objects.get(pk=member.user_id)
@@ -423,7 +421,7 @@ def test_a_read_made_ahead_is_used_only_for_its_own_perk_key_and_user(perk, elig
 
     member, other = eligible(), eligible()
     second = make_perk(perk.campaign, title="Mug")
-    ahead = claims_pg.read(perk_id=perk.pk, key="k", token=token_of(member))
+    ahead = claims_pg.read(perk_id=perk.pk, key="k", token=token_of(member.user))
     claim = {"perk": perk.pk, "user": member.user, "idempotency_key": "k"}
     claim.update(
         {"perk": {"perk": second.pk}, "key": {"idempotency_key": "k2"}, "user": {}}[differs]
@@ -436,7 +434,7 @@ def test_a_read_made_ahead_is_used_only_for_its_own_perk_key_and_user(perk, elig
     assert (made.perk_id, made.member.user) == (claim["perk"], claim["user"])
     with mock.patch.object(claims_pg, "read", wraps=claims_pg.read) as read:
         third = make_perk(perk.campaign, title="Cup")
-        own = claims_pg.read(perk_id=third.pk, key="m", token=token_of(member))
+        own = claims_pg.read(perk_id=third.pk, key="m", token=token_of(member.user))
         made, _ = perk_claim(perk=third.pk, user=member.user, idempotency_key="m", prefetched=own)
     assert read.call_count == 1  # its own read (made above), used as it is
     assert (made.perk_id, made.member_id) == (third.pk, member.pk)
