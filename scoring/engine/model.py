@@ -143,6 +143,7 @@ class _Pairs:
     actions: np.ndarray
     member: np.ndarray  # of each pair (the key's row)
     actor: np.ndarray  # of each pair
+    indptr: np.ndarray  # where each member's pairs start (CSR row pointers)
 
 
 def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
@@ -162,16 +163,15 @@ def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
         actions=np.ascontiguousarray(data.imag),
         member=row,
         actor=actor,
+        indptr=both.indptr,
     )
 
 
 def _pair_matrix(pairs: _Pairs, n_members, n_nodes, p):
     """Per (member, actor) pair: the saturated weight (rule: one actor, many actions), as a
     CSR matrix member x actor, one entry per pair in the pairs' order."""
-    indptr = np.zeros(n_members + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pairs.member, minlength=n_members), out=indptr[1:])
     kept = saturate(pairs.raw, p.pair_cap)
-    return sparse.csr_matrix((kept, pairs.actor, indptr), shape=(n_members, n_nodes))
+    return sparse.csr_matrix((kept, pairs.actor, pairs.indptr), shape=(n_members, n_nodes))
 
 
 def _saturation_report(pairs: _Pairs, kept, shown, n_members):
