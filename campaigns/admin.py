@@ -23,7 +23,7 @@ from campaigns.models import (
 )
 from campaigns.services.campaigns import campaign_approve, campaign_reject
 from campaigns.services.funding import campaign_fund_by_invoice
-from klout.errors import DomainError
+from core.errors import DomainError
 
 
 class BrandMembershipInline(admin.TabularInline):

@@ -36,7 +36,7 @@ from campaigns.services.brands import (
     brand_membership_remove,
     brand_membership_role_change,
 )
-from klout.errors import DomainError
+from core.errors import DomainError
 from scoring.selectors import Targeting
 
 

@@ -1,6 +1,6 @@
-"""Domain errors of the campaigns app (mapped to HTTP in one place, klout/api.py)."""
+"""Domain errors of the campaigns app (mapped to HTTP in one place, core/api.py)."""
 
-from klout.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, PermissionDenied
 
 
 class CampaignInvalid(DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from campaigns.eligibility import Decision, eligibility_decide, eligible_scores
 from campaigns.models import Brand, BrandMembership, Campaign, CampaignStatus
@@ -26,17 +26,11 @@ def campaign_for_staff(*, user, campaign_id: int) -> Campaign | None:
 
 
 def brand_campaign_rows(*, brand: Brand) -> list[dict]:
-    # Claims are counted through the reverse relations the perks app declares (perks ->
-    # claims); campaigns never imports perks.
-    live = Q(perks__claims__status__in=["claimed", "won", "fulfilled"])
-    campaigns = brand.campaigns.annotate(claims=Count("perks__claims", filter=live))
+    """The brand's campaigns, newest first, each with how many members are eligible now (the
+    perks app adds their claims: campaigns never counts claims)."""
     return [
-        {
-            "campaign": campaign,
-            "eligible": eligible_scores(campaign=campaign).count(),
-            "claims": campaign.claims,
-        }
-        for campaign in campaigns.order_by("-created_at")
+        {"campaign": campaign, "eligible": eligible_scores(campaign=campaign).count()}
+        for campaign in brand.campaigns.order_by("-created_at")
     ]
 
 

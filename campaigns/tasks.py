@@ -36,12 +36,3 @@ def campaigns_end_due_task() -> int:
     from campaigns.services.campaigns import campaigns_end_due
 
     return campaigns_end_due()
-
-
-@shared_task
-def campaigns_settle_task() -> int:
-    """Hourly (beat): release the budget held back at a campaign's end for claims that
-    were outstanding then, once they are all settled."""
-    from campaigns.services.funding import campaigns_settle_due
-
-    return campaigns_settle_due()

@@ -1,4 +1,4 @@
-"""Brand pages: the dashboard, paying a campaign's budget, accepting an invitation; and the
+"""Brand pages: paying a campaign's budget, accepting an invitation; and the
 member's page of campaigns they are eligible for or narrowly miss. Thin: services decide."""
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ from campaigns import selectors
 from campaigns.models import BrandInvitation
 from campaigns.services.brands import brand_invitation_accept
 from campaigns.services.funding import campaign_checkout_start
-from klout.errors import DomainError
-
-
-@login_required
-def brand_dashboard(request: HttpRequest) -> HttpResponse:
-    memberships = list(selectors.user_brand_memberships(user=request.user))
-    brands = [
-        {"membership": m, "campaigns": selectors.brand_campaign_rows(brand=m.brand)}
-        for m in memberships
-    ]
-    return render(request, "campaigns/brand_dashboard.html", {"brands": brands})
+from core.errors import DomainError
 
 
 @login_required

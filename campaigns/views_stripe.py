@@ -8,8 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns.services.funding import stripe_event_receive
-from klout.api import error_body
-from klout.errors import DomainError
+from core.api import error_body
+from core.errors import DomainError
 
 
 @csrf_exempt

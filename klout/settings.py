@@ -81,10 +81,11 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.socialaccount.providers.facebook",
     "allauth.socialaccount.providers.openid_connect",
-    "klout",
+    "core",
     "scoring",
     "campaigns",
     "perks",
+    "klout",  # last: its admin registers over the apps' own
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "klout.context_processors.navigation",
+                "campaigns.context_processors.navigation",
             ],
         },
     },
@@ -177,8 +178,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Klout Fair] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
-ACCOUNT_ADAPTER = "klout.adapters.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "klout.adapters.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "core.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "scoring.adapters.SocialAccountAdapter"
 # Behind the proxy, the client address is the last X-Forwarded-For hop the proxy added.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0)
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
@@ -227,7 +228,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with "WWW-Authenticate: Token".
-        "klout.authentication.TokenAuthentication",  # DRF's, a view may find the token itself
+        "core.authentication.TokenAuthentication",  # DRF's, a view may find the token itself
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -235,7 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "klout.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_USER_RATE", "600/minute")},
 }
@@ -272,7 +273,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "clear-expired-sessions": {
-        "task": "klout.tasks.sessions_clear_expired",
+        "task": "core.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
     "fulfil-claims": {
@@ -296,7 +297,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "settle-ended-campaigns": {
-        "task": "campaigns.tasks.campaigns_settle_task",
+        "task": "perks.tasks.campaigns_settle_task",
         "schedule": crontab(minute=41),
     },
 }

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import Campaign
-from klout.authentication import AS_USUAL
+from core.authentication import AS_USUAL
 from perks import selectors
 from perks.models import Claim, Perk
 from perks.services import claims_pg
@@ -128,7 +128,7 @@ class PerkClaimView(APIView):
     def token_lookup(self, request, key: str):
         """On PostgreSQL a claim's API token is found by the claim's own read
         (``perks.services.claims_pg.read``): one query for the token's user and everything
-        the claim is decided on (``klout.authentication``). The read travels on the request
+        the claim is decided on (``core.authentication``). The read travels on the request
         to the claim, which uses it only for its own perk, key and user. Anything that will
         not be a claim (another method, a missing or malformed key) is looked up as usual,
         so that it costs no read. A throttled claim still costs its read."""

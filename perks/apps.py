@@ -6,4 +6,7 @@ class PerksConfig(AppConfig):
     verbose_name = "Perks and claims"
 
     def ready(self) -> None:
-        from perks import brand_admin  # noqa: F401  (registers perks in the brand admin)
+        from perks import (
+            brand_admin,  # noqa: F401  (registers perks in the brand admin)
+            receivers,  # noqa: F401  (settles campaigns when they end)
+        )

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from campaigns.brand_admin import BrandScoped, brand_admin_site, user_brands
 from campaigns.models import BrandRole, Campaign
-from klout.errors import DomainError
+from core.errors import DomainError
 from perks.models import Claim, Perk, PerkCode, PerkKind
 from perks.services.fulfilment import claim_mark_fulfilled
 from perks.services.perks import perk_codes_upload, perk_create

@@ -1,6 +1,6 @@
-"""Domain errors of the perks app (mapped to HTTP in klout/api.py)."""
+"""Domain errors of the perks app (mapped to HTTP in core/api.py)."""
 
-from klout.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, PermissionDenied
 
 
 class PerkInvalid(DomainError):

@@ -48,3 +48,12 @@ def lottery_wins_expire_task() -> int:
     from perks.services.lottery import wins_expire_due
 
     return wins_expire_due()
+
+
+@shared_task
+def campaigns_settle_task() -> int:
+    """Hourly (beat): retry failed refunds, and release the budget held back at a campaign's
+    end for claims that were outstanding then, once they are all settled."""
+    from perks.services.settlement import campaigns_settle_due
+
+    return campaigns_settle_due()

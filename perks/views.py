@@ -1,5 +1,6 @@
-"""Member pages of perks: what I can claim, what I narrowly miss and why, my claims; a
-perk's page with its disclosure text and (lotteries) the published seed hash."""
+"""Perk pages. Members: what I can claim, what I narrowly miss and why, my claims; a perk's
+page with its disclosure text and (lotteries) the published seed hash. Brands: the dashboard
+of their campaigns with their claims."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from campaigns import selectors as campaign_selectors
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignStatus
 from campaigns.selectors import campaign_for_staff
-from klout.errors import DomainError
+from core.errors import DomainError
 from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind
 from perks.services.claims import claim_cancel as claim_cancel_service
@@ -25,6 +27,20 @@ from scoring.services import member_for_user
 # Campaign states whose perks members may see: live, paused (claims stopped for now) and
 # ended (the page keeps the draw record and the member's claim).
 PUBLISHED = (CampaignStatus.LIVE, CampaignStatus.PAUSED, CampaignStatus.ENDED)
+
+
+@login_required
+def brand_dashboard(request: HttpRequest) -> HttpResponse:
+    """The brand's campaigns with their audience (from the campaigns app) and their claims
+    (counted here, where claims live): the one brand page that needs both."""
+    brands = []
+    for membership in campaign_selectors.user_brand_memberships(user=request.user):
+        rows = campaign_selectors.brand_campaign_rows(brand=membership.brand)
+        claims = selectors.campaign_claim_counts(campaign_ids=[r["campaign"].pk for r in rows])
+        for row in rows:
+            row["claims"] = claims[row["campaign"].pk]
+        brands.append({"membership": membership, "campaigns": rows})
+    return render(request, "campaigns/brand_dashboard.html", {"brands": brands})
 
 
 @login_required

@@ -8,8 +8,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from klout.accounts import account_delete
-from klout.errors import DomainError
+from core.errors import DomainError
 from scoring import selectors_scores, services
 from scoring.exports import write_scores_csv
 from scoring.models import (
@@ -67,12 +66,14 @@ class MemberAdmin(admin.ModelAdmin):
     inlines = [NetworkAccountInline, ConsentEventInline]
     list_select_related = ["user"]
 
+    # Deleting a member deletes them in every app: the project's admin (klout/account/admin.py)
+    # registers this admin again with the account's deletion, above the apps.
     def delete_model(self, request, obj):
-        account_delete(member=obj)
+        services.member_delete(member=obj)
 
     def delete_queryset(self, request, queryset):
         for member in queryset:
-            account_delete(member=member)
+            services.member_delete(member=member)
 
     def save_model(self, request, obj, form, change):
         # Visibility goes through the service, which keeps the scores' copy in step.

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.html import format_html, format_html_join
 
-from klout.errors import DomainError
+from core.errors import DomainError
 from scoring.models import MemberTopicScore, PlusK, Topic, TopicDispute
 from scoring.selectors_topics import member_topics
 from scoring.services.topics import HASHTAG_RE

@@ -1,4 +1,4 @@
-from klout.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 
 
 class InvalidNetwork(DomainError):

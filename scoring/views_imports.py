@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
-from klout.errors import DomainError
+from core.errors import DomainError
 from scoring import selectors, services
 from scoring.forms import MemberArchiveForm, StaffImportForm
 from scoring.services.imports import (

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from klout.errors import DomainError
+from core.errors import DomainError
 from scoring import selectors_topics, services
 from scoring.forms import DisputeForm
 from scoring.models import Topic

@@ -74,7 +74,7 @@ def brand_invite(*, brand: Brand, inviter, email: str, role: str) -> BrandInvita
         invited_by=inviter,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    from klout.tasks import email_send
+    from core.tasks import email_send
 
     link = settings.SITE_URL.rstrip("/") + reverse("brand_invitation", args=[invitation.token])
     body = (

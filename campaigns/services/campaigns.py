@@ -27,6 +27,7 @@ from campaigns.models import (
     FairnessSnapshot,
     TopicMode,
 )
+from campaigns.signals import campaign_ended
 from scoring.models import Topic
 from scoring.networks import is_valid_slug
 
@@ -305,19 +306,18 @@ def campaign_resume(*, campaign: Campaign, user) -> Campaign:
 
 
 def campaign_end(*, campaign: Campaign, user=None) -> Campaign:
-    """End the campaign (brand owner, or the system at its end date) and refund what was
-    not spent."""
+    """End the campaign (brand owner, or the system at its end date). The ``campaign_ended``
+    signal then lets the perks app settle it: it knows what the claims still owe, and
+    refunds the rest (perks/receivers.py)."""
     if user is not None:
         brand_role_require(user=user, brand=campaign.brand, role=BrandRole.OWNER)
-    from campaigns.services.funding import campaign_refund_unused
-
     campaign = _transition(campaign, "end", actor=user, ended_at=timezone.now())
-    campaign_refund_unused(campaign=campaign)
+    campaign_ended.send(sender=Campaign, campaign=campaign)
     return campaign
 
 
 def _brand_notify(campaign: Campaign, what: str, note: str) -> None:
-    from klout.tasks import email_send
+    from core.tasks import email_send
 
     emails = list(
         BrandMembership.objects.filter(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns.errors import FundingUnavailable, InvalidTransition, RoleRequired, StripeEventInvalid
@@ -279,46 +279,6 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
     return event
 
 
-def outstanding_cents(campaign: Campaign) -> int:
-    """What the campaign may still spend after it ends: claims taken or won but not yet
-    fulfilled, and the units of lotteries not yet drawn (their winners may still take
-    them). Counted through the reverse relations the perks app declares."""
-    perks = campaign.perks.annotate(
-        open_claims=Count("claims", filter=Q(claims__status__in=["claimed", "won"]))
-    ).values(
-        "value_cents",
-        "open_claims",
-        "quantity",
-        "claimed_count",
-        "allocation",
-        "reserved_for_inclusion",
-        "drawn_at",
-        "lottery_seed",
-    )
-    total = 0
-    for p in perks:
-        undrawn = 0
-        if p["drawn_at"] is None and p["lottery_seed"]:
-            undrawn = units_to_draw(
-                allocation=p["allocation"],
-                quantity=p["quantity"],
-                claimed_count=p["claimed_count"],
-                reserved_for_inclusion=p["reserved_for_inclusion"],
-            )
-        total += p["value_cents"] * (p["open_claims"] + undrawn)
-    return total
-
-
-def units_to_draw(
-    *, allocation: str, quantity: int, claimed_count: int, reserved_for_inclusion: int
-) -> int:
-    """How many units a perk's draw gives out: every unit left of a lottery, only the
-    reserved inclusion units of a first-come perk. The draw (perks.services.lottery) and
-    what a campaign still owes at its end both count with this."""
-    left = max(quantity - claimed_count, 0)
-    return left if allocation == "lottery" else min(reserved_for_inclusion, left)
-
-
 def _refund_create(payment: Payment, reason: str, amount: int) -> Refund | None:
     """A refund of ``reason`` for the payment (once: the unique constraint), completed at
     once for invoices and by a task calling Stripe for card payments."""
@@ -337,14 +297,15 @@ def _refund_create(payment: Payment, reason: str, amount: int) -> Refund | None:
     return refund
 
 
-def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
+def campaign_refund_unused(*, campaign: Campaign, outstanding_cents: int) -> Refund | None:
     """Give back the budget an ended campaign will not use. When it ends, everything but
-    what outstanding claims and undrawn lotteries may still spend is refunded; the part
-    held back is released (``campaigns_settle_due``) once nothing is outstanding any more.
-    Under the campaign's row lock, which fulfilment's spending also takes, so a unit is
-    never both spent and refunded."""
+    ``outstanding_cents`` (what its claims and undrawn lotteries may still spend, as the
+    perks app counts it) is refunded; the part held back is released once nothing is
+    outstanding any more. Call it inside a transaction that holds the campaign's row lock
+    (``campaign_lock``) and counted ``outstanding_cents`` under it: fulfilment's spending
+    takes the same lock, so a unit is never both spent and refunded."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = campaign_lock(campaign_id=campaign.pk)
         payment = campaign.payments.filter(status=Payment.Status.PAID).first()
         if payment is None or campaign.status != CampaignStatus.ENDED:
             return None
@@ -354,13 +315,17 @@ def campaign_refund_unused(*, campaign: Campaign) -> Refund | None:
         done = {r.reason: r for r in budget_refunds}
         # Pending and failed ones included: a failed refund is retried, never made anew.
         given = sum(r.amount_cents for r in done.values())
-        held = outstanding_cents(campaign)
-        amount = campaign.budget_cents - campaign.spent_cents - given - held
+        amount = campaign.budget_cents - campaign.spent_cents - given - outstanding_cents
         if Refund.Reason.UNUSED not in done:
             return _refund_create(payment, Refund.Reason.UNUSED, amount)
-        if held == 0 and Refund.Reason.RELEASED not in done:
+        if outstanding_cents == 0 and Refund.Reason.RELEASED not in done:
             return _refund_create(payment, Refund.Reason.RELEASED, amount)
     return None
+
+
+def campaign_lock(*, campaign_id: int) -> Campaign:
+    """The campaign, its row locked until the caller's transaction ends."""
+    return Campaign.objects.select_for_update().get(pk=campaign_id)
 
 
 MAX_REFUND_ATTEMPTS = 5
@@ -382,26 +347,27 @@ def refund_retry(*, refund: Refund) -> Refund:
     return refund
 
 
-def campaigns_settle_due() -> int:
-    """Retry failed refunds (up to MAX_REFUND_ATTEMPTS), and release the budget held back
-    at the end of campaigns whose outstanding claims are all settled (fulfilled, cancelled,
-    expired or lost); returns how many refunds were made or asked again."""
+def refunds_retry_failed() -> int:
+    """Ask again for the refunds that failed, up to MAX_REFUND_ATTEMPTS times each (hourly,
+    with the settlement); returns how many were asked again."""
     retried = 0
     for refund in Refund.objects.filter(
         status=Refund.Status.FAILED, attempts__lt=MAX_REFUND_ATTEMPTS
     ):
         retried += refund_retry(refund=refund).status == Refund.Status.PENDING
+    return retried
+
+
+def campaigns_holding_back() -> list[int]:
+    """The ended, paid campaigns still holding back budget for what was outstanding at their
+    end (nothing released yet): the ones a settlement looks at again."""
     due = (
         Campaign.objects.filter(status=CampaignStatus.ENDED, payments__status=Payment.Status.PAID)
         .filter(budget_cents__gt=F("spent_cents") + F("refunded_cents"))
         .exclude(payments__refunds__reason=Refund.Reason.RELEASED)
         .values_list("pk", flat=True)
     )
-    made = retried
-    for pk in list(due):
-        if campaign_refund_unused(campaign=Campaign(pk=pk)):
-            made += 1
-    return made
+    return list(due)
 
 
 def _refund_complete(refund: Refund, *, stripe_refund_id: str | None) -> bool:

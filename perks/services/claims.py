@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignStatus
-from klout.errors import NotFound
+from core.errors import NotFound
 from perks.errors import (
     AlreadyClaimed,
     ClaimNotCancellable,

@@ -47,7 +47,7 @@ def claim_fulfil(*, claim_id: int, connection=None) -> Claim:
     steps and are fulfilled by the brand (a claim the brand marked fulfilled before the
     sweep still gets its e-mail). A claim already sent is left alone. ``connection``: the
     mail server connection of a batch (one is opened otherwise)."""
-    from klout.tasks import email_send_now
+    from core.tasks import email_send_now
 
     with transaction.atomic():
         claim = (

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.services.funding import units_to_draw
 from perks.errors import ClaimNotCancellable, PerkSoldOut
 from perks.models import Claim, ClaimStatus, Perk, PerkKind
+from perks.selectors import units_to_draw
 from perks.services.fulfilment import address_forget, fulfilment_kick
 
 
@@ -31,7 +31,7 @@ def lottery_order(seed: str, entry_ids: list[int]) -> list[int]:
 
 
 def _notify(claim: Claim, subject: str, body: str) -> None:
-    from klout.tasks import email_send
+    from core.tasks import email_send
 
     email = claim.member.user.email if claim.member.user_id else None
     if email:

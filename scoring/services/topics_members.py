@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from klout.errors import PermissionDenied
+from core.errors import PermissionDenied
 from scoring.errors import DisputeRefused, PlusKLimit, PlusKRefused, TopicNotShown
 from scoring.models import Member, PlusK, Topic, TopicDispute, TopicHide, Visibility
 from scoring.selectors_topics import member_topic_score
@@ -80,7 +80,7 @@ def topic_dispute_resolve(
 
 
 def _dispute_answer_send(dispute: TopicDispute) -> None:
-    from klout.tasks import email_send
+    from core.tasks import email_send
 
     user = dispute.member.user
     if user is None or not user.email:

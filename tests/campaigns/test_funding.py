@@ -395,9 +395,9 @@ def test_end_holds_back_outstanding_claims_and_releases_them_when_settled(
     one and cancelling the other settles the campaign and releases the rest, exactly."""
     from datetime import timedelta
 
-    from campaigns.services.funding import campaigns_settle_due
     from perks.models import Claim, ClaimStatus, Perk, PerkKind
     from perks.services.fulfilment import claim_mark_fulfilled
+    from perks.services.settlement import campaigns_settle_due
     from tests.factories import MemberFactory
 
     campaign_fund_by_invoice(campaign=campaign, staff_user=site_staff)
@@ -485,7 +485,7 @@ def test_budget_cannot_drop_below_what_perks_commit(campaign, manager):
 def test_a_failed_refund_is_asked_again_with_a_new_key_and_the_rest_still_released(
     client, checkout, campaign, owner, stripe_fake, django_capture_on_commit_callbacks
 ):
-    from campaigns.services.funding import campaigns_settle_due
+    from perks.services.settlement import campaigns_settle_due
 
     _, session = checkout
     paid(client, "evt_r", session, django_capture_on_commit_callbacks)

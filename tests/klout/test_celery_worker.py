@@ -15,8 +15,8 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
+from core.tasks import email_send, sessions_clear_expired
 from klout.celery import app
-from klout.tasks import email_send, sessions_clear_expired
 from tests.conftest import requires_broker, requires_postgres
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -208,7 +208,7 @@ def test_a_claim_racing_the_campaigns_end_takes_nothing(perk, eligible):
 def test_a_claim_whose_mail_fails_stays_in_the_outbox_and_blocks_no_other(
     live_campaign, eligible, mailoutbox
 ):
-    from klout import tasks
+    from core import tasks
 
     first, second = (make_perk(live_campaign, title=t) for t in ("Beans", "Mug"))
     with mock.patch("perks.services.claims.fulfilment_kick"):
@@ -221,7 +221,7 @@ def test_a_claim_whose_mail_fails_stays_in_the_outbox_and_blocks_no_other(
             raise OSError("mail server down")
         real(**kwargs)
 
-    with mock.patch("klout.tasks.email_send_now", flaky):
+    with mock.patch("core.tasks.email_send_now", flaky):
         assert claims_fulfil_pending() == 1
     a.refresh_from_db()
     b.refresh_from_db()

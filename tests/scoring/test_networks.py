@@ -201,7 +201,7 @@ def test_social_login_for_account_held_by_other_member_is_refused_before_saving(
     from django.contrib.messages.middleware import MessageMiddleware
     from django.contrib.sessions.middleware import SessionMiddleware
 
-    from klout.adapters import SocialAccountAdapter
+    from scoring.adapters import SocialAccountAdapter
 
     NetworkAccountFactory(network="twitter", external_id="4242")
     request = rf.get("/accounts/twitter_oauth2/login/callback/")

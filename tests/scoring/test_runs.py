@@ -291,7 +291,7 @@ def test_member_who_opts_out_during_a_run_keeps_no_score(world, monkeypatch):
 
 def test_member_deleted_during_a_run_does_not_fail_it(world, monkeypatch):
     a, *_ = world
-    from klout.accounts import account_delete
+    from klout.account.services import account_delete
     from scoring.services import runs
 
     real = runs.compute

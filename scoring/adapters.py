@@ -1,44 +1,15 @@
-"""django-allauth adapters: mail leaves through a Celery task after the transaction commits;
-social logins never take a network account another member holds."""
+"""django-allauth's social account adapter: a social login never takes a network account
+that another member holds by proof."""
 
 from __future__ import annotations
 
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect
 
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
-
-
-class AccountAdapter(DefaultAccountAdapter):
-    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        message = self.render_mail(template_prefix, email, context)
-        if not settings.EMAIL_VIA_CELERY:
-            message.send()
-            return
-        from klout.tasks import email_send
-
-        html = next(
-            (
-                content
-                for content, mime in getattr(message, "alternatives", [])
-                if mime == "text/html"
-            ),
-            None,
-        )
-        kwargs = {
-            "subject": message.subject,
-            "body": message.body,
-            "to": list(message.to),
-            "from_email": message.from_email,
-            "html_body": html,
-        }
-        transaction.on_commit(lambda: email_send.delay(**kwargs))
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

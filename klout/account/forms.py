@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from klout.accounts import password_confirms
+from klout.account.services import password_confirms
 
 
 class DeleteAccountForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from celery import current_app  # the project's app, configured at start-up
 from django.conf import settings
 from django.db import connection
 
@@ -37,11 +38,9 @@ def check_database() -> dict:
 def check_broker() -> dict:
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "eager", "detail": "no broker configured: tasks run in process"}
-    from klout.celery import app
-
     started = time.perf_counter()
     try:
-        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
+        with current_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
             transport = conn.transport_cls
     except Exception as exc:  # any failure means "not reachable"

@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from klout.accounts import account_delete, password_confirms
-from klout.export import member_export
+from klout.account.export import member_export
+from klout.account.services import account_delete, password_confirms
 from scoring.services import member_for_user
 
 
@@ -42,14 +42,3 @@ class AccountDeleteView(APIView):
             raise serializers.ValidationError({"password": ["That is not your password."]})
         account_delete(member=member_for_user(user=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class PingView(APIView):
-    """The smallest authenticated call: who am I. Clients use it to check a token; the
-    claims benchmark uses it as its anchor."""
-
-    @extend_schema(
-        responses=inline_serializer("Ping", {"user": serializers.IntegerField()}),
-    )
-    def get(self, request):
-        return Response({"user": request.user.pk})

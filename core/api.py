@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: one exception handler, one error body shape.
+"""API plumbing shared by every app: one exception handler, one error body shape, and the
+smallest authenticated call.
 
 Every error response is ``{"error": {"status": int, "code": str, "message": str,
 "fields": {field: [messages]}}}`` whatever raised it.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from klout.errors import DomainError
+from core.errors import DomainError
 
 
 def _flatten(detail) -> tuple[str, dict]:
@@ -59,3 +62,14 @@ def exception_handler(exc, context):
         status_code=response.status_code, code=code, message=message, fields=fields
     )
     return response
+
+
+class PingView(APIView):
+    """The smallest authenticated call: who am I. Clients use it to check a token; the
+    claims benchmark uses it as its anchor."""
+
+    @extend_schema(
+        responses=inline_serializer("Ping", {"user": serializers.IntegerField()}),
+    )
+    def get(self, request):
+        return Response({"user": request.user.pk})

@@ -1,0 +1,32 @@
+"""The perks app's routes: the brand dashboard (campaigns with their claims), the member's
+perks and claims, and the API."""
+
+from django.urls import path
+
+from perks import api, views
+
+urlpatterns = [
+    path("brand/", views.brand_dashboard, name="brand_dashboard"),
+    path("perks/", views.perk_list, name="perk_list"),
+    path("perks/<int:perk_id>/", views.perk_detail, name="perk_detail"),
+    path("perks/<int:perk_id>/claim/", views.perk_claim, name="perk_claim"),
+    path("claims/<int:claim_id>/cancel/", views.claim_cancel, name="claim_cancel"),
+    path("claims/<int:claim_id>/confirm/", views.claim_confirm, name="claim_confirm"),
+]
+
+api_urlpatterns = [
+    path("staff/eligibility/", api.StaffAuditView.as_view(), name="api_staff_audit"),
+    path("perks/", api.PerkOffersView.as_view(), name="api_perks"),
+    path("perks/<int:perk_id>/claims/", api.PerkClaimView.as_view(), name="api_perk_claim"),
+    path("me/claims/", api.MyClaimsView.as_view(), name="api_my_claims"),
+    path(
+        "me/claims/<int:claim_id>/confirm/",
+        api.ClaimConfirmView.as_view(),
+        name="api_claim_confirm",
+    ),
+    path(
+        "me/claims/<int:claim_id>/cancel/",
+        api.ClaimCancelView.as_view(),
+        name="api_claim_cancel",
+    ),
+]
