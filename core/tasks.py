@@ -1,4 +1,4 @@
-"""Project-wide Celery tasks: outgoing mail and housekeeping."""
+"""Celery tasks every app uses: outgoing mail and housekeeping."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ def email_send_now(
     if html_body:
         message.attach_alternative(html_body, "text/html")
     message.send()
+
+
+@shared_task(
+    name="klout.tasks.email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def email_send_queued_in_klout(**message) -> None:
+    """Mail queued before these tasks moved from klout/ to core/ carries the old name: it is
+    sent all the same. Nothing queues under this name any more."""
+    email_send_now(**message)
 
 
 @shared_task
