@@ -10,11 +10,13 @@ with the claim.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.eligibility import eligibility_decide
+from campaigns.eligibility import Decision, eligibility_decide
 from campaigns.models import CampaignStatus
 from core.errors import NotFound
 from perks.errors import (
@@ -101,6 +103,79 @@ def _read_is_for(read: claims_pg.ClaimRead | None, perk_id: int, key: str, membe
     )
 
 
+class _Facts(NamedTuple):
+    """What a claim is decided on: the member, the claim this key already made (if any), the
+    perk (None: no such perk) and, on PostgreSQL, the eligibility decision read with them."""
+
+    member: Member | None
+    member_id: int
+    previous: Claim | None
+    perk: Perk | None
+    decision: Decision | None
+
+
+def _facts_pg(perk_id: int, key: str, member, user, prefetched) -> _Facts:
+    """The facts in one query (perks.services.claims_pg), or none when the API's token
+    authentication already read them for this user, perk and key."""
+    read = prefetched if _read_is_for(prefetched, perk_id, key, member, user) else None
+    if read is None:
+        read = claims_pg.read(
+            perk_id=perk_id, key=key, member_id=member.pk if member else None, user=user
+        )
+    if read.member_id is None:  # a user without a member profile yet
+        if user is None:
+            raise NotFound("No such member.")
+        member = member_for_user(user=user)
+        read = claims_pg.read(perk_id=perk_id, key=key, member_id=member.pk)
+    previous = (
+        Claim.objects.select_related("code").get(pk=read.existing_id) if read.existing_id else None
+    )
+    return _Facts(member, read.member_id, previous, read.perk, read.decision)
+
+
+def _facts_orm(perk_id: int, key: str, member, user) -> _Facts:
+    member = member or member_for_user(user=user)
+    perk = Perk.objects.select_related("campaign__brand").filter(pk=perk_id).first()
+    return _Facts(member, member.pk, _existing(member.pk, key), perk, None)
+
+
+def _replayed(claim: Claim, perk_id: int) -> Claim:
+    """The claim an idempotency key already made, when it was made for this perk."""
+    if claim.perk_id != perk_id:
+        raise PerkInvalid("This idempotency key was used for another perk.")
+    return claim
+
+
+def _admit(
+    perk: Perk | None, member, decision: Decision | None, shipping_name: str, shipping_address: str
+) -> tuple[Decision, bool]:
+    """Whether the member may claim the perk now: the decision, and whether they are admitted
+    through the campaign's inclusion share. Raises the refusal that applies."""
+    if perk is None:
+        raise NotFound("No such perk.")
+    _check_open(perk)
+    if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
+        raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
+    decision = decision or eligibility_decide(campaign=perk.campaign, member=member)
+    via_inclusion = (
+        not decision.eligible and decision.inclusion_eligible and perk.reserved_for_inclusion > 0
+    )
+    if not decision.eligible and not via_inclusion:
+        reasons = "; ".join(r.text for r in decision.failed)
+        raise NotEligible(f"Not eligible: {reasons}.", decision=decision)
+    return decision, via_inclusion
+
+
+def _insert(fast: bool, facts: _Facts, key: str, decision: Decision, *shipping_and_inclusion):
+    """The new claim, or None when a constraint refused it (one active claim per member and
+    perk, one claim per idempotency key): everything it did is rolled back then."""
+    insert = _claim_insert_pg if fast else _claim_insert
+    try:
+        return insert(facts.perk, facts.member_id, key, decision, *shipping_and_inclusion)
+    except IntegrityError:
+        return None
+
+
 def perk_claim(
     *,
     perk: Perk | int,
@@ -122,64 +197,23 @@ def perk_claim(
     if key is None:
         raise PerkInvalid(f"An idempotency key of 1-{MAX_KEY_LENGTH} characters is needed.")
     fast = connection.vendor == "postgresql"
-    if fast:  # one query for all the facts (perks.services.claims_pg)
-        read = prefetched if _read_is_for(prefetched, perk_id, key, member, user) else None
-        if read is None:
-            read = claims_pg.read(
-                perk_id=perk_id, key=key, member_id=member.pk if member else None, user=user
-            )
-        if read.member_id is None:  # a user without a member profile yet
-            if user is None:
-                raise NotFound("No such member.")
-            member = member_for_user(user=user)
-            read = claims_pg.read(perk_id=perk_id, key=key, member_id=member.pk)
-        member_id = read.member_id
-        previous = (
-            Claim.objects.select_related("code").get(pk=read.existing_id)
-            if read.existing_id
-            else None
-        )
-        perk, decision = read.perk, read.decision
+    if fast:
+        facts = _facts_pg(perk_id, key, member, user, prefetched)
     else:
-        member = member or member_for_user(user=user)
-        member_id = member.pk
-        previous = _existing(member_id, key)
-        perk = Perk.objects.select_related("campaign__brand").filter(pk=perk_id).first()
-        decision = None
-    if previous is not None:
-        if previous.perk_id != perk_id:
-            raise PerkInvalid("This idempotency key was used for another perk.")
-        return previous, False
-    if perk is None:
-        raise NotFound("No such perk.")
-    _check_open(perk)
-    if perk.kind == PerkKind.PHYSICAL and not (shipping_name.strip() and shipping_address.strip()):
-        raise PerkInvalid("A name and a shipping address are needed.", field="shipping_address")
-    decision = decision or eligibility_decide(campaign=perk.campaign, member=member)
-    via_inclusion = (
-        not decision.eligible and decision.inclusion_eligible and perk.reserved_for_inclusion > 0
+        facts = _facts_orm(perk_id, key, member, user)
+    if facts.previous is not None:
+        return _replayed(facts.previous, perk_id), False
+    decision, via_inclusion = _admit(
+        facts.perk, facts.member, facts.decision, shipping_name, shipping_address
     )
-    if not decision.eligible and not via_inclusion:
-        reasons = "; ".join(r.text for r in decision.failed)
-        raise NotEligible(f"Not eligible: {reasons}.", decision=decision)
-    insert = _claim_insert_pg if fast else _claim_insert
-    try:
-        claim = insert(
-            perk,
-            member_id,
-            key,
-            decision,
-            shipping_name.strip(),
-            shipping_address.strip(),
-            via_inclusion,
-        )
-    except IntegrityError:
-        again = _existing(member_id, key)  # the same request, retried at the same moment
-        if again is not None:
-            if again.perk_id != perk_id:
-                raise PerkInvalid("This idempotency key was used for another perk.") from None
-            return again, False
-        raise AlreadyClaimed("You already hold a claim of this perk.") from None
+    claim = _insert(
+        fast, facts, key, decision, shipping_name.strip(), shipping_address.strip(), via_inclusion
+    )
+    if claim is None:  # refused by a constraint: the same request at the same moment, or not
+        again = _existing(facts.member_id, key)
+        if again is None:
+            raise AlreadyClaimed("You already hold a claim of this perk.")
+        return _replayed(again, perk_id), False
     if claim.status == ClaimStatus.CLAIMED:
         fulfilment_kick()
     return claim, True

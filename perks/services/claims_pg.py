@@ -225,16 +225,27 @@ def read(
     if row is None:
         return ClaimRead(perk_id, key, None, None, None, None, None)
     found = {}
-    if token is not None:  # the token's user and the token, as the ORM would load them
-        fields = _user_fields()
-        user = get_user_model().from_db("default", [f.attname for f in fields], row[: len(fields)])
-        found["token"] = Token.from_db(
-            "default", ["key", "user_id", "created"], [token, user.pk, row[len(fields)]]
-        )
-        found["token"].user = user
-        row = row[len(fields) + 1 :]
+    if token is not None:
+        found["token"], row = _token_loaded(row, token)
         if row[0] is None:  # a user without a member profile yet
             return ClaimRead(perk_id, key, None, None, None, None, None, **found)
+    return _decided(perk_id, key, row, found)
+
+
+def _token_loaded(row: tuple, token: str) -> tuple[Token, tuple]:
+    """The token with its user, as the ORM would load them, from the head of a read by
+    token; and the rest of the row."""
+    fields = _user_fields()
+    user = get_user_model().from_db("default", [f.attname for f in fields], row[: len(fields)])
+    loaded = Token.from_db(
+        "default", ["key", "user_id", "created"], [token, user.pk, row[len(fields)]]
+    )
+    loaded.user = user
+    return loaded, row[len(fields) + 1 :]
+
+
+def _decided(perk_id: int, key: str, row: tuple, found: dict) -> ClaimRead:
+    """The read's member, claim, perk and campaign columns, and the decision made on them."""
     member_id, opted_in, visibility, existing_id, existing_perk_id = row[:5]
     ids = (perk_id, key, member_id, existing_id, existing_perk_id)
     at = 5
@@ -242,17 +253,11 @@ def read(
     at += len(PERK_FIELDS)
     campaign_values = list(row[at : at + len(CAMPAIGN_FIELDS)])
     at += len(CAMPAIGN_FIELDS)
-    run_id, version, score, topics, topic_scores, hidden, networks = row[at:]
     if perk_values[0] is None:
         return ClaimRead(*ids, None, None, **found)
-    campaign_values[CAMPAIGN_FIELDS.index("networks")] = _json(
-        campaign_values[CAMPAIGN_FIELDS.index("networks")]
-    )
-    campaign = _loaded(Campaign, CAMPAIGN_FIELDS, campaign_values)
-    perk = _loaded(Perk, PERK_FIELDS, perk_values)
-    perk.campaign = campaign
+    perk = _perk_loaded(perk_values, campaign_values)
+    run_id, version, score, topics, topic_scores, hidden, networks = row[at:]
     topics = _json(topics) or []
-    wanted = [(t, minimum) for t, minimum, _ in topics]
     # Without a live run there are no topic facts at all (as the ORM's reading has it).
     hidden_ids = set(_json(hidden) or []) if run_id is not None else set()
     facts = MemberFacts(
@@ -267,12 +272,21 @@ def read(
         networks=sorted(_json(networks) or []),
     )
     decision = eligibility_from_facts(
-        campaign=campaign,
+        campaign=perk.campaign,
         facts=facts,
-        wanted=wanted,
+        wanted=[(t, minimum) for t, minimum, _ in topics],
         names={t: name for t, _, name in topics},
     )
     return ClaimRead(*ids, perk, decision, **found)
+
+
+def _perk_loaded(perk_values, campaign_values: list) -> Perk:
+    """The perk with its campaign, as the ORM would load them from the read's columns."""
+    networks = CAMPAIGN_FIELDS.index("networks")
+    campaign_values[networks] = _json(campaign_values[networks])
+    perk = _loaded(Perk, PERK_FIELDS, perk_values)
+    perk.campaign = _loaded(Campaign, CAMPAIGN_FIELDS, campaign_values)
+    return perk
 
 
 def _insert_sql() -> str:

@@ -50,6 +50,35 @@ def _win(claim: Claim, perk: Perk, now) -> None:
     )
 
 
+def _lose(claim: Claim, perk: Perk, now, rank: int) -> None:
+    claim.status, claim.lost_at = ClaimStatus.LOST, now
+    claim.save(update_fields=["status", "lost_at", "lottery_rank"])
+    _notify(
+        claim,
+        f"{perk.title}: not drawn this time",
+        f"You were not drawn for {perk.title} (you are number {rank} in line). If a "
+        "winner does not confirm, the next in line is told.\n",
+    )
+
+
+def _winners(perk: Perk, entries: dict[int, Claim], order: list[int]) -> tuple[list[int], int]:
+    """The winning entries in draw order, and how many units went to the inclusion share:
+    its units first, among the entries of every topic-engaged member; then the rest among
+    the eligible entries."""
+    units = units_to_draw(
+        allocation=perk.allocation,
+        quantity=perk.quantity,
+        claimed_count=perk.claimed_count,
+        reserved_for_inclusion=perk.reserved_for_inclusion,
+    )
+    inclusion_units = min(perk.reserved_for_inclusion, units)
+    winners = [i for i in order if entries[i].decision.get("inclusion_eligible")]
+    winners = winners[:inclusion_units]
+    others = [i for i in order if entries[i].decision.get("eligible") and i not in winners]
+    winners += others[: max(units - len(winners), 0)]
+    return winners, inclusion_units
+
+
 def perk_lottery_draw(*, perk_id: int) -> Perk:
     """Draw a closed perk's entries (once; a perk drawn already is left as it is)."""
     now = timezone.now()
@@ -64,31 +93,14 @@ def perk_lottery_draw(*, perk_id: int) -> Perk:
             )
         }
         order = lottery_order(perk.lottery_seed, sorted(entries))
-        units = units_to_draw(
-            allocation=perk.allocation,
-            quantity=perk.quantity,
-            claimed_count=perk.claimed_count,
-            reserved_for_inclusion=perk.reserved_for_inclusion,
-        )
-        inclusion_units = min(perk.reserved_for_inclusion, units)
-        winners = [i for i in order if entries[i].decision.get("inclusion_eligible")]
-        winners = winners[:inclusion_units]
-        others = [i for i in order if entries[i].decision.get("eligible") and i not in winners]
-        winners += others[: max(units - len(winners), 0)]
+        winners, inclusion_units = _winners(perk, entries, order)
         for rank, claim_id in enumerate(order, start=1):
             claim = entries[claim_id]
             claim.lottery_rank = rank
             if claim_id in winners:
                 _win(claim, perk, now)
             else:
-                claim.status, claim.lost_at = ClaimStatus.LOST, now
-                claim.save(update_fields=["status", "lost_at", "lottery_rank"])
-                _notify(
-                    claim,
-                    f"{perk.title}: not drawn this time",
-                    f"You were not drawn for {perk.title} (you are number {rank} in line). If a "
-                    "winner does not confirm, the next in line is told.\n",
-                )
+                _lose(claim, perk, now, rank)
         Perk.objects.filter(pk=perk.pk).update(claimed_count=F("claimed_count") + len(winners))
         perk.drawn_at = now
         perk.draw_record = {
