@@ -11,13 +11,14 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns import selectors
-from campaigns.eligibility import (
+from campaigns.models import Brand, Campaign, TopicMode
+from campaigns.selectors.brands import campaign_for_staff, user_brand_memberships
+from campaigns.selectors.eligibility import (
     eligibility_decide,
     eligibility_preview,
     eligible_scores,
 )
-from campaigns.models import Brand, Campaign, TopicMode
+from campaigns.selectors.offers import member_campaign_offers
 from campaigns.services import campaigns as services
 from campaigns.services.funding import campaign_checkout_start
 from scoring import selectors as scoring
@@ -100,7 +101,7 @@ def _brand(user, slug: str) -> Brand:
 
 
 def _campaign(user, campaign_id: int) -> Campaign:
-    campaign = selectors.campaign_for_staff(user=user, campaign_id=campaign_id)
+    campaign = campaign_for_staff(user=user, campaign_id=campaign_id)
     if campaign is None:
         raise NotFound("No such campaign among your brands'.")
     return campaign
@@ -109,7 +110,7 @@ def _campaign(user, campaign_id: int) -> Campaign:
 class BrandListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
-        rows = selectors.user_brand_memberships(user=request.user)
+        rows = user_brand_memberships(user=request.user)
         return Response(
             [{"slug": m.brand.slug, "name": m.brand.name, "role": m.role} for m in rows]
         )
@@ -226,7 +227,7 @@ class TargetingPreviewView(APIView):
 
     @extend_schema(request=PreviewInput, responses={200: dict})
     def post(self, request):
-        if not selectors.user_brand_memberships(user=request.user).exists():
+        if not user_brand_memberships(user=request.user).exists():
             raise NotFound("Previews are for brand staff.")
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -253,7 +254,7 @@ class MyCampaignsView(APIView):
     def get(self, request):
         from scoring.services import member_for_user
 
-        offers = selectors.member_campaign_offers(member=member_for_user(user=request.user))
+        offers = member_campaign_offers(member=member_for_user(user=request.user))
         return Response(
             {
                 key: [

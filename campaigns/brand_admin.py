@@ -17,7 +17,6 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from campaigns.eligibility import eligibility_preview
 from campaigns.errors import CampaignInvalid
 from campaigns.models import (
     ROLE_RANK,
@@ -30,6 +29,7 @@ from campaigns.models import (
     CampaignTopic,
     Payment,
 )
+from campaigns.selectors.eligibility import eligibility_preview
 from campaigns.services import campaigns as campaign_services
 from campaigns.services.brands import (
     brand_invite,
@@ -251,7 +251,7 @@ class CampaignBrandAdmin(BrandScoped):
 
     @admin.display(description="Eligible now")
     def eligible_now(self, obj):
-        from campaigns.eligibility import eligible_scores
+        from campaigns.selectors.eligibility import eligible_scores
 
         return eligible_scores(campaign=obj).count()
 
@@ -355,7 +355,7 @@ class CampaignBrandAdmin(BrandScoped):
             targeting = preview_targeting(request.GET)
         except (TypeError, ValueError) as error:
             return JsonResponse({"error": str(error)}, status=400)
-        from campaigns.fairness import targeting_headline
+        from campaigns.selectors.fairness import targeting_headline
 
         fairness = targeting_headline(targeting=targeting)
         return JsonResponse({**eligibility_preview(targeting=targeting), "fairness": fairness})

@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from campaigns import selectors
 from campaigns.models import BrandInvitation
+from campaigns.selectors.brands import campaign_for_staff
+from campaigns.selectors.offers import member_campaign_offers
 from campaigns.services.brands import brand_invitation_accept
 from campaigns.services.funding import campaign_checkout_start
 from core.errors import DomainError
@@ -18,7 +19,7 @@ from core.errors import DomainError
 
 @login_required
 def campaign_checkout(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = selectors.campaign_for_staff(user=request.user, campaign_id=campaign_id)
+    campaign = campaign_for_staff(user=request.user, campaign_id=campaign_id)
     if campaign is None:
         raise Http404("No such campaign.")
     if request.method == "POST":
@@ -58,5 +59,5 @@ def member_campaigns(request: HttpRequest) -> HttpResponse:
     from scoring.services import member_for_user
 
     member = member_for_user(user=request.user)
-    offers = selectors.member_campaign_offers(member=member)
+    offers = member_campaign_offers(member=member)
     return render(request, "campaigns/member_campaigns.html", {"offers": offers, "member": member})

@@ -12,13 +12,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.fairness import (
+from campaigns.models import Campaign
+from campaigns.selectors.fairness import (
     ENGAGEMENT_TARGET,
     FOUR_FIFTHS,
     fairness_report_cached,
     headline,
 )
-from campaigns.models import Campaign
 
 BAR_WIDTH, CURVE_W, CURVE_H = 320, 560, 180
 

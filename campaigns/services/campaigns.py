@@ -240,7 +240,7 @@ def campaign_submit(*, campaign: Campaign, user) -> Campaign:
 
 def fairness_snapshot_take(*, campaign: Campaign) -> FairnessSnapshot:
     """Store the fairness report as it is now (at submission, for the review queue)."""
-    from campaigns.fairness import fairness_report, headline
+    from campaigns.selectors.fairness import fairness_report, headline
 
     report = fairness_report(campaign=campaign)
     return FairnessSnapshot.objects.create(

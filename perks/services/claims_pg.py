@@ -40,8 +40,8 @@ from django.db.models import DEFERRED
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from campaigns.eligibility import Decision, eligibility_from_facts
 from campaigns.models import Campaign, CampaignTopic
+from campaigns.selectors.eligibility import Decision, eligibility_from_facts
 from perks.errors import PerkClosed
 from perks.models import Claim, ClaimStatus, Perk, PerkCode
 from scoring.models import (
