@@ -20,7 +20,7 @@ from campaigns.selectors.eligibility import (
 )
 from campaigns.selectors.offers import member_campaign_offers
 from campaigns.services import campaigns as services
-from campaigns.services.funding import campaign_checkout_start
+from campaigns.services.stripe import campaign_checkout_start
 from scoring import selectors as scoring
 from scoring.models import Member, Topic
 

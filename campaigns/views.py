@@ -13,7 +13,7 @@ from campaigns.models import BrandInvitation
 from campaigns.selectors.brands import campaign_for_staff
 from campaigns.selectors.offers import member_campaign_offers
 from campaigns.services.brands import brand_invitation_accept
-from campaigns.services.funding import campaign_checkout_start
+from campaigns.services.stripe import campaign_checkout_start
 from core.errors import DomainError
 
 

@@ -17,8 +17,7 @@ from campaigns.selectors.fairness import (
     group_rates,
     headline,
 )
-from campaigns.services.campaigns import campaign_approve, campaign_submit
-from campaigns.services.funding import campaign_fund_by_invoice
+from campaigns.services.campaigns import campaign_approve, campaign_fund_by_invoice, campaign_submit
 from scoring.models import MemberScore, Topic, TopicHide, Visibility
 from tests.campaigns.test_eligibility import live_run, scored
 
