@@ -268,6 +268,25 @@ def _engagement_received(
     return scores.filter(member_id__in=rows.values("member_id")), received, received_in
 
 
+def campaign_for_report(*, user, campaign_id: int) -> Campaign | None:
+    """A campaign whose report the user may read: any for site staff, their brands' (any
+    role) for brand staff; None otherwise."""
+    campaigns = Campaign.objects.select_related("brand")
+    if not user.is_staff:
+        campaigns = campaigns.filter(brand__memberships__user=user)
+    return campaigns.filter(pk=campaign_id).first()
+
+
+def engagement_target_of(params) -> float:
+    """The engagement share the suggestion must include, from the request's ``?share=60``
+    (percent), 80 by default; out-of-range or malformed values fall back to the default."""
+    try:
+        share = float(params.get("share", ENGAGEMENT_TARGET * 100)) / 100
+    except ValueError:
+        return ENGAGEMENT_TARGET
+    return share if 0 < share <= 1 else ENGAGEMENT_TARGET
+
+
 REPORT_CACHE_SECONDS = 300
 
 

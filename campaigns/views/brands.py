@@ -1,5 +1,5 @@
-"""Brand pages: paying a campaign's budget, accepting an invitation; and the
-member's page of campaigns they are eligible for or narrowly miss. Thin: services decide."""
+"""Brand pages: paying a campaign's budget, accepting an invitation. Thin: services
+decide."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from campaigns.models import BrandInvitation
 from campaigns.selectors.brands import campaign_for_staff
-from campaigns.selectors.offers import member_campaign_offers
 from campaigns.services.brands import brand_invitation_accept
 from campaigns.services.stripe import campaign_checkout_start
 from core.errors import DomainError
@@ -52,12 +51,3 @@ def brand_invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"You are on the staff of {invitation.brand.name}.")
             return redirect("brand_dashboard")
     return render(request, "campaigns/invitation.html", {"invitation": invitation})
-
-
-@login_required
-def member_campaigns(request: HttpRequest) -> HttpResponse:
-    from scoring.services import member_for_user
-
-    member = member_for_user(user=request.user)
-    offers = member_campaign_offers(member=member)
-    return render(request, "campaigns/member_campaigns.html", {"offers": offers, "member": member})

@@ -1,5 +1,6 @@
-"""The fairness report's page (SVG charts rendered here, and the same numbers as tables), its
-CSV export and its JSON API. For the campaign's brand staff and for site staff."""
+"""The fairness report's page (SVG charts rendered here, and the same numbers as tables) and
+its CSV export, for the campaign's brand staff and for site staff (the JSON is in
+``campaigns.api.fairness``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from campaigns.selectors.fairness import (
-    ENGAGEMENT_TARGET,
     FOUR_FIFTHS,
+    campaign_for_report,
+    engagement_target_of,
     fairness_report_cached,
     headline,
 )
@@ -24,10 +23,7 @@ BAR_WIDTH, CURVE_W, CURVE_H = 320, 560, 180
 
 
 def _campaign_for(user, campaign_id: int) -> Campaign:
-    campaigns = Campaign.objects.select_related("brand")
-    if not user.is_staff:
-        campaigns = campaigns.filter(brand__memberships__user=user)
-    campaign = campaigns.filter(pk=campaign_id).first()
+    campaign = campaign_for_report(user=user, campaign_id=campaign_id)
     if campaign is None:
         raise Http404("No such campaign among yours.")
     return campaign
@@ -66,20 +62,12 @@ def _curve_points(curve: list[dict]) -> dict:
     }
 
 
-def _target(request: HttpRequest) -> float:
-    """The engagement share the suggestion must include: ``?share=60`` (percent), 80 by
-    default; out-of-range or malformed values fall back to the default."""
-    try:
-        share = float(request.GET.get("share", ENGAGEMENT_TARGET * 100)) / 100
-    except ValueError:
-        return ENGAGEMENT_TARGET
-    return share if 0 < share <= 1 else ENGAGEMENT_TARGET
-
-
 @login_required
 def fairness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign_for(request.user, campaign_id)
-    report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
+    report = fairness_report_cached(
+        campaign=campaign, engagement_target=engagement_target_of(request.GET)
+    )
     if request.GET.get("format") == "csv":
         return _csv(campaign, report)
     charts = {name: _bars(rows) for name, rows in report.get("groups", {}).items()}
@@ -125,18 +113,3 @@ def _csv(campaign: Campaign, report: dict) -> HttpResponse:
                 ]
             )
     return response
-
-
-class FairnessReportView(APIView):
-    """The fairness report of a campaign as JSON, for its brand's staff and site staff (token
-    or session, like the rest of the API). ``?share=60`` sets the engagement share the
-    suggested minimum score must include (80 by default)."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("share", float, OpenApiParameter.QUERY, required=False)],
-        responses={200: dict},
-    )
-    def get(self, request, campaign_id: int):
-        campaign = _campaign_for(request.user, campaign_id)
-        report = fairness_report_cached(campaign=campaign, engagement_target=_target(request))
-        return Response({"headline": headline(report), **report})
