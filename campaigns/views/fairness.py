@@ -82,34 +82,38 @@ def fairness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "campaigns/fairness.html", context)
 
 
+CSV_COLUMNS = [
+    "dimension",
+    "group",
+    "members",
+    "included",
+    "rate",
+    "ratio_to_best",
+    "flagged",
+    "too_small",
+]
+
+
 def _csv(campaign: Campaign, report: dict) -> HttpResponse:
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="fairness-{campaign.pk}.csv"'
     writer = csv.writer(response)
-    writer.writerow(
-        [
-            "dimension",
-            "group",
-            "members",
-            "included",
-            "rate",
-            "ratio_to_best",
-            "flagged",
-            "too_small",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     for dimension, rows in report.get("groups", {}).items():
         for g in rows:
-            writer.writerow(
-                [
-                    dimension,
-                    g["group"],
-                    g["members"],
-                    g["included"],
-                    f"{g['rate']:.4f}",
-                    "" if g["ratio_to_best"] is None else f"{g['ratio_to_best']:.4f}",
-                    g["flagged"],
-                    g["too_small"],
-                ]
-            )
+            writer.writerow(_csv_row(dimension, g))
     return response
+
+
+def _csv_row(dimension: str, g: dict) -> list:
+    """A group's row of the CSV, in CSV_COLUMNS' order (rates to four decimals)."""
+    return [
+        dimension,
+        g["group"],
+        g["members"],
+        g["included"],
+        f"{g['rate']:.4f}",
+        "" if g["ratio_to_best"] is None else f"{g['ratio_to_best']:.4f}",
+        g["flagged"],
+        g["too_small"],
+    ]
