@@ -136,8 +136,8 @@ def main() -> None:
     vendor = django_setup("bench_eligibility")
     from django.db import connection
 
-    from campaigns.eligibility import eligible_scores
     from campaigns.models import Brand, Campaign, CampaignTopic
+    from campaigns.selectors.eligibility import eligible_scores
     from scoring.models import MemberScore
 
     rng = np.random.default_rng(2026)

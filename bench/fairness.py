@@ -86,8 +86,8 @@ def main() -> None:
     vendor = django_setup("bench_fairness")
     from django.db import connection
 
-    from campaigns.fairness import fairness_report, headline
     from campaigns.models import Brand, Campaign, CampaignTopic
+    from campaigns.selectors.fairness import fairness_report, headline
     from scoring.models import Action, NetworkAccount
 
     rng = np.random.default_rng(2026)

@@ -21,8 +21,7 @@ from campaigns.models import (
     Refund,
     StripeEvent,
 )
-from campaigns.services.campaigns import campaign_approve, campaign_reject
-from campaigns.services.funding import campaign_fund_by_invoice
+from campaigns.services.campaigns import campaign_approve, campaign_fund_by_invoice, campaign_reject
 from core.errors import DomainError
 
 
@@ -209,7 +208,7 @@ class RefundAdmin(ReadOnly):
 
     @admin.action(description="Ask Stripe again for the selected failed refunds")
     def retry(self, request, queryset):
-        from campaigns.services.funding import refund_retry
+        from campaigns.services.refunds import refund_retry
 
         again = [refund_retry(refund=r) for r in queryset.filter(status=Refund.Status.FAILED)]
         self.message_user(request, f"{len(again)} failed refunds asked again.")

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from campaigns.selectors import user_brand_memberships
+from campaigns.selectors.brands import user_brand_memberships
 
 
 def navigation(request) -> dict:

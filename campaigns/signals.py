@@ -4,5 +4,5 @@ from django.dispatch import Signal
 
 # Sent with ``campaign=`` once a campaign has moved to ended (by its brand, by staff or at
 # its end date). The perks app settles it: it counts what the claims still owe and refunds
-# the rest of the budget through campaigns.services.funding.campaign_refund_unused.
+# the rest of the budget through campaigns.services.refunds.campaign_refund_unused.
 campaign_ended = Signal()

@@ -11,7 +11,7 @@ from django.db import OperationalError
 )
 def stripe_event_process_task(event_pk: int) -> str:
     """Apply a stored Stripe event (once, whatever the order or how often it arrives)."""
-    from campaigns.services.funding import stripe_event_process
+    from campaigns.services.stripe import stripe_event_process
 
     return stripe_event_process(event_pk=event_pk).status
 
@@ -22,7 +22,7 @@ def refund_issue_task(self, refund_pk: int) -> str:
     same idempotency key, so a refund is never made twice."""
     import stripe
 
-    from campaigns.services.funding import refund_issue
+    from campaigns.services.refunds import refund_issue
 
     try:
         return refund_issue(refund_pk=refund_pk).status

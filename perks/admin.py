@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.shortcuts import render
 from django.urls import path
 
-from campaigns.eligibility import eligibility_decide
 from campaigns.models import Campaign
+from campaigns.selectors.eligibility import eligibility_decide
 from perks.models import Claim, Perk
 from perks.selectors import claims_of
 from scoring.models import Member

@@ -13,8 +13,8 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.eligibility import eligibility_decide
 from campaigns.models import Campaign
+from campaigns.selectors.eligibility import eligibility_decide
 from core.authentication import AS_USUAL
 from perks import selectors
 from perks.models import Claim, Perk

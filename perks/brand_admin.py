@@ -1,5 +1,5 @@
 """Perks, code pools and claims in the brand admin, scoped to the user's brands like every
-model there (see campaigns/brand_admin.py). Writes go through the perks services."""
+model there (see campaigns/brand_admin/). Writes go through the perks services."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from campaigns.eligibility import Decision, eligibility_decide
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.selectors.eligibility import Decision, eligibility_decide
 from perks.models import ACTIVE_STATUSES, Allocation, Claim, ClaimStatus, Perk
 from scoring.models import Member
 

@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from campaigns import selectors as campaign_selectors
-from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignStatus
-from campaigns.selectors import campaign_for_staff
+from campaigns.selectors import brands as campaign_selectors
+from campaigns.selectors.brands import campaign_for_staff
+from campaigns.selectors.eligibility import eligibility_decide
 from core.errors import DomainError
 from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind

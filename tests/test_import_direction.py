@@ -135,7 +135,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     ("name", "text", "why"),
     [
         ("core/mail.py", "from scoring.models import Member\n", "core imports no app"),
-        ("scoring/views.py", "from campaigns import selectors\n", "scoring may not import campaigns"),
+        ("scoring/views.py", "from campaigns import selectors\n", "scoring may not import"),
         (
             "campaigns/selectors.py",
             "def count():\n    from perks.models import Claim\n    return Claim\n",

@@ -1,4 +1,5 @@
-"""Campaigns: create, edit targeting, and every lifecycle transition.
+"""Campaigns: create, edit targeting, and every lifecycle transition (with site staff's
+invoice funding; card funding is in ``stripe``).
 
 draft -> funded -> in review -> live <-> paused -> ended; in review -> rejected -> in review.
 A transition is one conditional UPDATE (``WHERE status IN (allowed)``) that either moves the
@@ -25,6 +26,7 @@ from campaigns.models import (
     CampaignStatus,
     CampaignTopic,
     FairnessSnapshot,
+    Payment,
     TopicMode,
 )
 from campaigns.signals import campaign_ended
@@ -153,16 +155,7 @@ def campaign_update(
     currency are fixed once funded."""
     brand_role_require(user=user, brand=campaign.brand, role=BrandRole.MANAGER)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in EDITABLE:
-        raise InvalidTransition(
-            f"A {campaign.get_status_display().lower()} campaign cannot be edited; "
-            "only drafts, funded and rejected campaigns can."
-        )
-    money = {"budget_cents", "currency"} & set(fields)
-    if money and campaign.status != S.DRAFT:
-        raise CampaignInvalid(
-            "The budget is fixed once the campaign is funded.", field="budget_cents"
-        )
+    _check_editable(campaign, fields)
     if "currency" in fields:
         fields["currency"] = fields["currency"].upper()
     merged = {
@@ -175,18 +168,37 @@ def campaign_update(
     _check_money_and_dates(merged)
     _check_targeting(merged)
     if "budget_cents" in fields:
-        committed = campaign_committed_cents(campaign)
-        if fields["budget_cents"] < committed:
-            raise CampaignInvalid(
-                f"The budget cannot be less than the {committed} cents its perks already commit.",
-                field="budget_cents",
-            )
+        _check_budget_covers_perks(campaign, fields["budget_cents"])
     for name, value in fields.items():
         setattr(campaign, name, value)
     campaign.save()
     if topics is not None:
         _set_topics(campaign, topics)
     return campaign
+
+
+def _check_editable(campaign: Campaign, fields: dict) -> None:
+    """The campaign may still be edited (not yet live), and its money only as a draft."""
+    if campaign.status not in EDITABLE:
+        raise InvalidTransition(
+            f"A {campaign.get_status_display().lower()} campaign cannot be edited; "
+            "only drafts, funded and rejected campaigns can."
+        )
+    money = {"budget_cents", "currency"} & set(fields)
+    if money and campaign.status != S.DRAFT:
+        raise CampaignInvalid(
+            "The budget is fixed once the campaign is funded.", field="budget_cents"
+        )
+
+
+def _check_budget_covers_perks(campaign: Campaign, budget_cents: int) -> None:
+    """A new budget still pays for every unit the campaign's perks commit."""
+    committed = campaign_committed_cents(campaign)
+    if budget_cents < committed:
+        raise CampaignInvalid(
+            f"The budget cannot be less than the {committed} cents its perks already commit.",
+            field="budget_cents",
+        )
 
 
 def _transition(campaign: Campaign, action: str, *, actor, note: str = "", **changes) -> Campaign:
@@ -222,6 +234,28 @@ def campaign_mark_funded(*, campaign: Campaign, actor=None, note: str = "") -> C
     return _transition(campaign, "fund", actor=actor, note=note, funded_at=timezone.now())
 
 
+@transaction.atomic
+def campaign_fund_by_invoice(*, campaign: Campaign, staff_user, reference: str = "") -> Payment:
+    """Site staff record that the brand paid by invoice: draft -> funded."""
+    if not getattr(staff_user, "is_staff", False):
+        raise RoleRequired("Only site staff record invoice payments.")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise InvalidTransition("Only a draft campaign is funded.")
+    payment = Payment.objects.create(
+        campaign=campaign,
+        provider=Payment.Provider.INVOICE,
+        status=Payment.Status.PAID,
+        amount_cents=campaign.budget_cents,
+        currency=campaign.currency,
+        invoice_reference=reference,
+        created_by=staff_user,
+        paid_at=timezone.now(),
+    )
+    campaign_mark_funded(campaign=campaign, actor=staff_user, note=f"invoice {reference}".strip())
+    return payment
+
+
 def campaign_submit(*, campaign: Campaign, user) -> Campaign:
     """Send a funded (or rejected and edited) campaign to site staff for review."""
     brand_role_require(user=user, brand=campaign.brand, role=BrandRole.MANAGER)
@@ -240,7 +274,7 @@ def campaign_submit(*, campaign: Campaign, user) -> Campaign:
 
 def fairness_snapshot_take(*, campaign: Campaign) -> FairnessSnapshot:
     """Store the fairness report as it is now (at submission, for the review queue)."""
-    from campaigns.fairness import fairness_report, headline
+    from campaigns.selectors.fairness import fairness_report, headline
 
     report = fairness_report(campaign=campaign)
     return FairnessSnapshot.objects.create(

@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
-from campaigns.selectors import member_export_section as campaigns_section
+from campaigns.selectors.brands import member_export_section as campaigns_section
 from perks.selectors import member_export_section as perks_section
 from scoring.models import Member
 from scoring.selectors import member_export_section as scoring_section

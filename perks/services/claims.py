@@ -16,8 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.eligibility import Decision, eligibility_decide
 from campaigns.models import CampaignStatus
+from campaigns.selectors.eligibility import Decision, eligibility_decide
 from core.errors import NotFound
 from perks.errors import (
     AlreadyClaimed,

@@ -6,8 +6,9 @@ minute), so on PostgreSQL it costs two statements:
 1. **Read** (``read``): one query returns everything the claim is decided on: the claim
    already made with this idempotency key, the perk and its campaign, the live score run, the
    member's score and the topic scores, hidden topics and networks the campaign's targeting
-   asks about. The decision itself is made by ``campaigns.eligibility.eligibility_from_facts``,
-   the same code that decides from the ORM's facts (tests compare the two). A claim made
+   asks about. The decision itself is made by ``eligibility_from_facts`` (in
+   ``campaigns.selectors.eligibility``), the same code that decides from the ORM's facts
+   (tests compare the two). A claim made
    with an API token is read by the token (``token=``): the same query also finds the
    token's user, so authenticating the request costs no query of its own
    (``PerkClaimView.token_lookup``).
@@ -40,8 +41,8 @@ from django.db.models import DEFERRED
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from campaigns.eligibility import Decision, eligibility_from_facts
 from campaigns.models import Campaign, CampaignTopic
+from campaigns.selectors.eligibility import Decision, eligibility_from_facts
 from perks.errors import PerkClosed
 from perks.models import Claim, ClaimStatus, Perk, PerkCode
 from scoring.models import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from campaigns.models import Campaign, Refund
-from campaigns.services.funding import (
+from campaigns.services.refunds import (
     campaign_lock,
     campaign_refund_unused,
     campaigns_holding_back,

@@ -8,8 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from campaigns.models import BrandRole, Campaign
-from campaigns.services.campaigns import campaign_approve, campaign_submit
-from campaigns.services.funding import campaign_fund_by_invoice
+from campaigns.services.campaigns import campaign_approve, campaign_fund_by_invoice, campaign_submit
 from scoring.models import Topic, Visibility
 from tests.campaigns.conftest import staff_of
 from tests.campaigns.test_brand_admin import make_campaign

@@ -16,7 +16,7 @@ from campaigns.models import (
     CampaignStatus,
     Payment,
 )
-from campaigns.services.funding import campaign_fund_by_invoice
+from campaigns.services.campaigns import campaign_fund_by_invoice
 from tests.campaigns.conftest import START, staff_of
 from tests.factories import BrandFactory, UserFactory
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.eligibility import (
+from campaigns.models import CampaignTopic, TopicMode
+from campaigns.selectors.eligibility import (
     campaign_targeting,
     eligibility_decide,
     eligibility_preview,
     eligible_scores,
 )
-from campaigns.models import CampaignTopic, TopicMode
 from scoring.models import (
     VISIBLE_TO_BRANDS,
     AlgorithmVersion,

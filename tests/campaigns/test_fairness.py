@@ -7,12 +7,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.eligibility import eligibility_decide
 from campaigns.errors import CampaignInvalid
-from campaigns.fairness import FOUR_FIFTHS, MIN_GROUP, fairness_report, group_rates, headline
 from campaigns.models import CampaignTopic, FairnessSnapshot
-from campaigns.services.campaigns import campaign_approve, campaign_submit
-from campaigns.services.funding import campaign_fund_by_invoice
+from campaigns.selectors.eligibility import eligibility_decide
+from campaigns.selectors.fairness import (
+    FOUR_FIFTHS,
+    MIN_GROUP,
+    fairness_report,
+    group_rates,
+    headline,
+)
+from campaigns.services.campaigns import campaign_approve, campaign_fund_by_invoice, campaign_submit
 from scoring.models import MemberScore, Topic, TopicHide, Visibility
 from tests.campaigns.test_eligibility import live_run, scored
 
@@ -183,7 +188,7 @@ def test_pages_reuse_the_report_until_what_it_is_made_of_changes(marketing_world
 
     from django.core.cache import cache
 
-    from campaigns import fairness
+    from campaigns.selectors import fairness
     from campaigns.services.campaigns import campaign_update
     from tests.perks.conftest import make_perk
 

@@ -10,12 +10,8 @@ from django.urls import reverse
 
 from campaigns.errors import FundingUnavailable, InvalidTransition, RoleRequired
 from campaigns.models import Campaign, CampaignStatus, Payment, Refund, StripeEvent
-from campaigns.services.campaigns import campaign_end
-from campaigns.services.funding import (
-    campaign_checkout_start,
-    campaign_fund_by_invoice,
-    stripe_event_process,
-)
+from campaigns.services.campaigns import campaign_end, campaign_fund_by_invoice
+from campaigns.services.stripe import campaign_checkout_start, stripe_event_process
 from tests.campaigns.stripe_fake import session_event, signed
 from tests.conftest import requires_postgres
 

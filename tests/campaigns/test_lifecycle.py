@@ -16,6 +16,7 @@ from campaigns.services.campaigns import (
     campaign_approve,
     campaign_create,
     campaign_end,
+    campaign_fund_by_invoice,
     campaign_pause,
     campaign_reject,
     campaign_resume,
@@ -23,7 +24,6 @@ from campaigns.services.campaigns import (
     campaign_update,
     campaigns_end_due,
 )
-from campaigns.services.funding import campaign_fund_by_invoice
 from scoring.models import Topic
 from tests.campaigns.conftest import START
 from tests.conftest import requires_postgres

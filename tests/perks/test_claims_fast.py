@@ -12,8 +12,8 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from campaigns.eligibility import eligibility_decide
 from campaigns.models import CampaignTopic, TopicMode
+from campaigns.selectors.eligibility import eligibility_decide
 from perks.api import ClaimOutput
 from perks.errors import PerkInvalid
 from perks.models import Claim, ClaimStatus, PerkKind

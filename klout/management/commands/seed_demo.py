@@ -104,8 +104,12 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from campaigns.models import Campaign
-        from campaigns.services.campaigns import campaign_approve, campaign_create, campaign_submit
-        from campaigns.services.funding import campaign_fund_by_invoice
+        from campaigns.services.campaigns import (
+            campaign_approve,
+            campaign_create,
+            campaign_fund_by_invoice,
+            campaign_submit,
+        )
         from perks.services.perks import perk_codes_upload, perk_create
         from scoring.models import Topic
 

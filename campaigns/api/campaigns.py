@@ -1,6 +1,7 @@
 """Campaigns over the API: brand staff manage their brands' campaigns (scoped by membership:
-another brand's campaign answers 404, as if it did not exist); members see their offers and
-decisions; site staff audit any decision. One view per operation."""
+another brand's campaign answers 404, as if it did not exist): edit, move through the
+lifecycle, pay by card, list the eligible members. One view per operation; the serializers
+here are shared by the brands', the targeting preview's and the members' views."""
 
 from __future__ import annotations
 
@@ -11,16 +12,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns import selectors
-from campaigns.eligibility import (
-    eligibility_decide,
-    eligibility_preview,
-    eligible_scores,
-)
-from campaigns.models import Brand, Campaign, TopicMode
+from campaigns.models import Campaign, TopicMode
+from campaigns.selectors.brands import campaign_for_staff
+from campaigns.selectors.eligibility import eligible_scores
 from campaigns.services import campaigns as services
-from campaigns.services.funding import campaign_checkout_start
-from scoring import selectors as scoring
+from campaigns.services.stripe import campaign_checkout_start
 from scoring.models import Member, Topic
 
 
@@ -44,7 +40,9 @@ class CampaignInput(serializers.Serializer):
     topics = TopicTarget(many=True, required=False)
 
 
-def _topics(items: list[dict] | None) -> list[tuple[Topic, int]] | None:
+def topics_of(items: list[dict] | None) -> list[tuple[Topic, int]] | None:
+    """The input's topics (by slug) with their minimum scores; an unknown slug is a
+    validation error. None when the input names no topics (they are left as they are)."""
     if items is None:
         return None
     found = {t.slug: t for t in Topic.objects.filter(slug__in=[i["topic"] for i in items])}
@@ -92,44 +90,11 @@ class CampaignOutput(serializers.ModelSerializer):
         ]
 
 
-def _brand(user, slug: str) -> Brand:
-    brand = Brand.objects.filter(slug=slug, memberships__user=user).first()
-    if brand is None:
-        raise NotFound("No such brand among yours.")
-    return brand
-
-
 def _campaign(user, campaign_id: int) -> Campaign:
-    campaign = selectors.campaign_for_staff(user=user, campaign_id=campaign_id)
+    campaign = campaign_for_staff(user=user, campaign_id=campaign_id)
     if campaign is None:
         raise NotFound("No such campaign among your brands'.")
     return campaign
-
-
-class BrandListView(APIView):
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        rows = selectors.user_brand_memberships(user=request.user)
-        return Response(
-            [{"slug": m.brand.slug, "name": m.brand.name, "role": m.role} for m in rows]
-        )
-
-
-class BrandCampaignsView(APIView):
-    @extend_schema(responses=CampaignOutput(many=True))
-    def get(self, request, slug: str):
-        brand = _brand(request.user, slug)
-        return Response(CampaignOutput(brand.campaigns.all(), many=True).data)
-
-    @extend_schema(request=CampaignInput, responses={201: CampaignOutput})
-    def post(self, request, slug: str):
-        brand = _brand(request.user, slug)
-        data = CampaignInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        topics = _topics(values.pop("topics", []))
-        campaign = services.campaign_create(brand=brand, user=request.user, topics=topics, **values)
-        return Response(CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignDetailView(APIView):
@@ -143,7 +108,7 @@ class CampaignDetailView(APIView):
         data = CampaignInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        topics = _topics(values.pop("topics", None))
+        topics = topics_of(values.pop("topics", None))
         campaign = services.campaign_update(
             campaign=campaign, user=request.user, topics=topics, **values
         )
@@ -211,67 +176,3 @@ class CampaignEligibleView(ListAPIView):
         members = Member.objects.in_bulk([row["member_id"] for row in page])
         rows = [{"member": members[r["member_id"]], "score": r["score"]} for r in page]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-
-class PreviewInput(serializers.Serializer):
-    min_score = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    max_score = serializers.IntegerField(min_value=1, max_value=100, default=100)
-    topic_mode = serializers.ChoiceField(choices=TopicMode.choices, default=TopicMode.ANY)
-    networks = serializers.ListField(child=serializers.CharField(), required=False)
-    topics = TopicTarget(many=True, required=False)
-
-
-class TargetingPreviewView(APIView):
-    """The live preview while editing targeting: how many are eligible, by score band."""
-
-    @extend_schema(request=PreviewInput, responses={200: dict})
-    def post(self, request):
-        if not selectors.user_brand_memberships(user=request.user).exists():
-            raise NotFound("Previews are for brand staff.")
-        data = PreviewInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        topics = _topics(v.get("topics", [])) or []
-        targeting = scoring.Targeting(
-            min_score=v["min_score"],
-            max_score=v["max_score"],
-            topics=tuple((t.pk, m) for t, m in topics),
-            topic_mode=v["topic_mode"],
-            networks=tuple(v.get("networks", [])),
-        )
-        return Response(eligibility_preview(targeting=targeting))
-
-
-def _decision(decision) -> dict:
-    return decision.as_dict() | {"near_miss": decision.is_near_miss}
-
-
-class MyCampaignsView(APIView):
-    """Live campaigns I am eligible for, and those I narrowly miss, with the reasons."""
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        from scoring.services import member_for_user
-
-        offers = selectors.member_campaign_offers(member=member_for_user(user=request.user))
-        return Response(
-            {
-                key: [
-                    {"campaign": CampaignOutput(o.campaign).data, "decision": _decision(o.decision)}
-                    for o in rows
-                ]
-                for key, rows in offers.items()
-            }
-        )
-
-
-class MyDecisionView(APIView):
-    @extend_schema(responses={200: dict})
-    def get(self, request, campaign_id: int):
-        from scoring.services import member_for_user
-
-        campaign = Campaign.objects.filter(pk=campaign_id, status="live").first()
-        if campaign is None:
-            raise NotFound("No live campaign here.")
-        member = member_for_user(user=request.user)
-        return Response(_decision(eligibility_decide(campaign=campaign, member=member)))

@@ -135,70 +135,94 @@ def eligibility_from_facts(
 ) -> Decision:
     """The decision from the member's facts and the campaign's topics (``wanted``: topic id
     and minimum score, in the campaign's order; ``names``: topic names). Every way of
-    reading the facts (the ORM above, the claim's single query) decides here."""
-    reasons = [
+    reading the facts (the ORM above, the claim's single query) decides here. No query:
+    it runs on every claim, so its steps are plain calls on what it is given."""
+    reasons = _standing_reasons(facts)
+    if facts.score is not None:
+        reasons.append(_score_reason(campaign, facts.score))
+    reasons += _topic_reasons(campaign, facts, names, wanted)
+    if campaign.networks:
+        reasons.append(_network_reason(campaign, facts.networks))
+    return Decision(
+        eligible=all(r.passed for r in reasons),
+        inclusion_eligible=_may_enter_inclusion(campaign, facts, wanted),
+        reasons=reasons,
+        facts=_decision_facts(campaign, facts, wanted, names),
+        decided_at=timezone.now().isoformat(),
+    )
+
+
+def _standing_reasons(facts: scoring.MemberFacts) -> list[Reason]:
+    """The rules every campaign has: the score is visible to brands, and there is one."""
+    visible = facts.visibility in scoring.VISIBLE_TO_BRANDS
+    scored = facts.opted_in and facts.score is not None
+    return [
         Reason(
             "visibility",
-            facts.visibility in scoring.VISIBLE_TO_BRANDS,
+            visible,
             "your score is visible to brands"
-            if facts.visibility in scoring.VISIBLE_TO_BRANDS
+            if visible
             else "your score is private: only members who let brands see it are eligible",
         ),
         Reason(
             "opted_in",
-            facts.opted_in and facts.score is not None,
+            scored,
             "you have a score"
-            if facts.opted_in and facts.score is not None
+            if scored
             else "you have no score yet (opt in, connect a network, wait for the next run)",
         ),
     ]
-    if facts.score is not None:
-        lo, hi = campaign.min_score, campaign.max_score
-        in_range = lo <= facts.score <= hi
-        needed = lo if facts.score < lo else None
-        reasons.append(
-            Reason(
-                "score",
-                in_range,
-                f"needs an overall score of {lo}-{hi}, yours is {facts.score}",
-                needed=needed,
-                actual=facts.score if needed else None,
-            )
-        )
-    reasons += _topic_reasons(campaign, facts, names, wanted)
-    if campaign.networks:
-        have = sorted(set(facts.networks) & set(campaign.networks))
-        reasons.append(
-            Reason(
-                "networks",
-                bool(have),
-                f"needs an account on {' or '.join(campaign.networks)}; "
-                f"you have {', '.join(facts.networks) or 'none'}",
-            )
-        )
+
+
+def _score_reason(campaign: Campaign, score: int) -> Reason:
+    """The overall score within the campaign's range; a score below it says by how much."""
+    lo, hi = campaign.min_score, campaign.max_score
+    needed = lo if score < lo else None
+    return Reason(
+        "score",
+        lo <= score <= hi,
+        f"needs an overall score of {lo}-{hi}, yours is {score}",
+        needed=needed,
+        actual=score if needed else None,
+    )
+
+
+def _network_reason(campaign: Campaign, networks: list[str]) -> Reason:
+    """An account on one of the campaign's networks."""
+    have = set(networks) & set(campaign.networks)
+    return Reason(
+        "networks",
+        bool(have),
+        f"needs an account on {' or '.join(campaign.networks)}; "
+        f"you have {', '.join(networks) or 'none'}",
+    )
+
+
+def _may_enter_inclusion(campaign: Campaign, facts: scoring.MemberFacts, wanted) -> bool:
+    """May enter the inclusion-share lottery: the campaign reserves a share, the member is
+    visible with a score, and has evidence in one of its topics (when it has any)."""
     visible = facts.visibility in scoring.VISIBLE_TO_BRANDS and facts.score is not None
     engaged = bool(facts.topic_scores) if wanted else True
-    return Decision(
-        eligible=all(r.passed for r in reasons),
-        inclusion_eligible=campaign.inclusion_share_percent > 0 and visible and engaged,
-        reasons=reasons,
-        facts={
-            "run": facts.run_id,
-            "algorithm_version": facts.version,
-            "score": facts.score,
-            "topic_scores": {names[t]: s for t, s in facts.topic_scores.items()},
-            "hidden_topics": [names[t] for t in facts.hidden_topics],
-            "networks": facts.networks,
-            "visibility": facts.visibility,
-            "targeting": {
-                "score": [campaign.min_score, campaign.max_score],
-                "topics": {names[t]: m for t, m in wanted},
-                "topic_mode": campaign.topic_mode,
-                "networks": list(campaign.networks),
-            },
+    return campaign.inclusion_share_percent > 0 and visible and engaged
+
+
+def _decision_facts(campaign: Campaign, facts: scoring.MemberFacts, wanted, names) -> dict:
+    """The numbers the decision was made of, as a claim stores them (topics by name)."""
+    return {
+        "run": facts.run_id,
+        "algorithm_version": facts.version,
+        "score": facts.score,
+        "topic_scores": {names[t]: s for t, s in facts.topic_scores.items()},
+        "hidden_topics": [names[t] for t in facts.hidden_topics],
+        "networks": facts.networks,
+        "visibility": facts.visibility,
+        "targeting": {
+            "score": [campaign.min_score, campaign.max_score],
+            "topics": {names[t]: m for t, m in wanted},
+            "topic_mode": campaign.topic_mode,
+            "networks": list(campaign.networks),
         },
-        decided_at=timezone.now().isoformat(),
-    )
+    }
 
 
 def eligibility_preview(*, targeting: scoring.Targeting) -> dict:

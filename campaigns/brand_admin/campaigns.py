@@ -1,10 +1,7 @@
-"""The brand admin (``/brand-admin/``): a second admin site where brand staff manage only
-their own brands' campaigns, staff and invitations.
-
-Every model admin here is scoped by membership: querysets, object permissions, foreign-key
-choices, actions and exports. Another brand's object is indistinguishable from one that
-does not exist. Writes go through the services, which check roles again.
-"""
+"""The brand admin's campaign pages: the campaign form (checked by the services' own
+rules before anything is saved), its topics and history, the lifecycle actions, the CSV
+export and the live targeting preview with its fairness headline. Writes go through the
+services, which check roles again."""
 
 from __future__ import annotations
 
@@ -12,103 +9,17 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from campaigns.eligibility import eligibility_preview
+from campaigns.brand_admin.site import BrandScoped, brand_admin_site
 from campaigns.errors import CampaignInvalid
-from campaigns.models import (
-    ROLE_RANK,
-    Brand,
-    BrandInvitation,
-    BrandMembership,
-    BrandRole,
-    Campaign,
-    CampaignEvent,
-    CampaignTopic,
-    Payment,
-)
+from campaigns.models import Campaign, CampaignEvent, CampaignTopic
+from campaigns.selectors.eligibility import eligibility_preview
 from campaigns.services import campaigns as campaign_services
-from campaigns.services.brands import (
-    brand_invite,
-    brand_membership_remove,
-    brand_membership_role_change,
-)
 from core.errors import DomainError
 from scoring.selectors import Targeting
-
-
-class BrandAdminSite(admin.AdminSite):
-    site_header = "Klout Fair: brand admin"
-    site_title = "Brand admin"
-    index_title = "Your brands"
-
-    def has_permission(self, request) -> bool:
-        user = request.user
-        return user.is_active and BrandMembership.objects.filter(user=user).exists()
-
-    def login(self, request, extra_context=None):
-        """Brand staff sign in like everyone else (allauth), then come back here."""
-        if request.user.is_authenticated and not self.has_permission(request):
-            messages.error(request, "You are not on the staff of any brand.")
-            return HttpResponseRedirect(reverse("home"))
-        target = request.GET.get("next") or reverse("brand_admin:index")
-        return HttpResponseRedirect(f"{reverse('account_login')}?next={target}")
-
-
-brand_admin_site = BrandAdminSite(name="brand_admin")
-
-
-def user_brands(request, role: str = BrandRole.VIEWER) -> QuerySet[Brand]:
-    """The brands where the user has at least ``role``."""
-    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
-    return Brand.objects.filter(memberships__user=request.user, memberships__role__in=roles)
-
-
-class BrandScoped(admin.ModelAdmin):
-    """Scoping by membership. ``brand_field`` leads from the model to its brand;
-    ``edit_role`` is the least role that changes it."""
-
-    brand_field = "brand"
-    edit_role = BrandRole.MANAGER
-
-    def _brand_of(self, obj) -> Brand:
-        node = obj
-        for part in self.brand_field.split("__"):
-            node = getattr(node, part)
-        return node
-
-    def _allowed(self, request, obj, role) -> bool:
-        brands = user_brands(request, role)
-        if obj is None:
-            return brands.exists()
-        return brands.filter(pk=self._brand_of(obj).pk).exists()
-
-    def get_queryset(self, request):
-        mine = user_brands(request)
-        return super().get_queryset(request).filter(**{f"{self.brand_field}__in": mine})
-
-    def has_module_permission(self, request) -> bool:
-        return user_brands(request).exists()
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj, BrandRole.VIEWER)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj, self.edit_role)
-
-    def has_add_permission(self, request) -> bool:
-        return self._allowed(request, None, self.edit_role)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Brand:
-            kwargs["queryset"] = user_brands(request, self.edit_role)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def preview_targeting(params) -> Targeting:
@@ -217,6 +128,36 @@ class CampaignForm(forms.ModelForm):
         ]
 
 
+EXPORT_COLUMNS = [
+    "id",
+    "brand",
+    "name",
+    "status",
+    "budget_cents",
+    "currency",
+    "spent_cents",
+    "refunded_cents",
+    "starts_at",
+    "ends_at",
+]
+
+
+def _export_row(c: Campaign) -> list:
+    """The campaign's row of the CSV export, in EXPORT_COLUMNS' order."""
+    return [
+        c.pk,
+        c.brand.name,
+        c.name,
+        c.status,
+        c.budget_cents,
+        c.currency,
+        c.spent_cents,
+        c.refunded_cents,
+        c.starts_at.isoformat(),
+        c.ends_at.isoformat(),
+    ]
+
+
 @admin.register(Campaign, site=brand_admin_site)
 class CampaignBrandAdmin(BrandScoped):
     form = CampaignForm
@@ -251,7 +192,7 @@ class CampaignBrandAdmin(BrandScoped):
 
     @admin.display(description="Eligible now")
     def eligible_now(self, obj):
-        from campaigns.eligibility import eligible_scores
+        from campaigns.selectors.eligibility import eligible_scores
 
         return eligible_scores(campaign=obj).count()
 
@@ -312,35 +253,9 @@ class CampaignBrandAdmin(BrandScoped):
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="campaigns.csv"'
         writer = csv.writer(response)
-        writer.writerow(
-            [
-                "id",
-                "brand",
-                "name",
-                "status",
-                "budget_cents",
-                "currency",
-                "spent_cents",
-                "refunded_cents",
-                "starts_at",
-                "ends_at",
-            ]
-        )
+        writer.writerow(EXPORT_COLUMNS)
         for c in queryset.select_related("brand"):
-            writer.writerow(
-                [
-                    c.pk,
-                    c.brand.name,
-                    c.name,
-                    c.status,
-                    c.budget_cents,
-                    c.currency,
-                    c.spent_cents,
-                    c.refunded_cents,
-                    c.starts_at.isoformat(),
-                    c.ends_at.isoformat(),
-                ]
-            )
+            writer.writerow(_export_row(c))
         return response
 
     def get_urls(self):
@@ -355,7 +270,7 @@ class CampaignBrandAdmin(BrandScoped):
             targeting = preview_targeting(request.GET)
         except (TypeError, ValueError) as error:
             return JsonResponse({"error": str(error)}, status=400)
-        from campaigns.fairness import targeting_headline
+        from campaigns.selectors.fairness import targeting_headline
 
         fairness = targeting_headline(targeting=targeting)
         return JsonResponse({**eligibility_preview(targeting=targeting), "fairness": fairness})
@@ -364,96 +279,3 @@ class CampaignBrandAdmin(BrandScoped):
         if form.instance.status not in campaign_services.EDITABLE:
             return
         super().save_formset(request, form, formset, change)
-
-
-@admin.register(Brand, site=brand_admin_site)
-class BrandBrandAdmin(BrandScoped):
-    brand_field = "pk"
-    edit_role = BrandRole.OWNER
-    fields = ["name", "website"]
-    list_display = ["name", "website"]
-
-    def _brand_of(self, obj):
-        return obj
-
-    def get_queryset(self, request):
-        return user_brands(request)
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(BrandMembership, site=brand_admin_site)
-class MembershipBrandAdmin(BrandScoped):
-    """Owners change roles and remove staff; new staff come through invitations."""
-
-    edit_role = BrandRole.OWNER
-    list_display = ["user_email", "brand", "role", "created_at"]
-    fields = ["brand", "user_email", "role"]
-    readonly_fields = ["brand", "user_email"]
-    actions = ["remove_from_staff"]
-
-    @admin.display(description="E-mail")
-    def user_email(self, obj):
-        return obj.user.email
-
-    def has_add_permission(self, request):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        try:
-            brand_membership_role_change(membership=obj, by=request.user, role=obj.role)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-
-    @admin.action(description="Remove from the brand's staff")
-    def remove_from_staff(self, request, queryset):
-        for membership in queryset:
-            try:
-                brand_membership_remove(membership=membership, by=request.user)
-            except DomainError as error:
-                self.message_user(request, error.message, messages.ERROR)
-
-
-@admin.register(BrandInvitation, site=brand_admin_site)
-class InvitationBrandAdmin(BrandScoped):
-    edit_role = BrandRole.OWNER
-    list_display = ["email", "brand", "role", "created_at", "expires_at", "accepted_at"]
-    fields = ["brand", "email", "role"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        try:
-            saved = brand_invite(
-                brand=obj.brand, inviter=request.user, email=obj.email, role=obj.role
-            )
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return
-        obj.pk = saved.pk
-
-
-@admin.register(Payment, site=brand_admin_site)
-class PaymentBrandAdmin(BrandScoped):
-    brand_field = "campaign__brand"
-    edit_role = BrandRole.OWNER
-    list_display = ["campaign", "provider", "status", "amount", "refunded_cents", "created_at"]
-
-    @admin.display(description="Amount")
-    def amount(self, obj):
-        return f"{obj.amount_cents / 100:,.2f} {obj.currency}"
-
-    def get_queryset(self, request):
-        owned = user_brands(request, BrandRole.OWNER)  # money: owners only
-        return Payment.objects.filter(campaign__brand__in=owned).select_related("campaign")
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request, obj, BrandRole.OWNER)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,5 @@
-"""Brand pages: paying a campaign's budget, accepting an invitation; and the
-member's page of campaigns they are eligible for or narrowly miss. Thin: services decide."""
+"""Brand pages: paying a campaign's budget, accepting an invitation. Thin: services
+decide."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from campaigns import selectors
 from campaigns.models import BrandInvitation
+from campaigns.selectors.brands import campaign_for_staff
 from campaigns.services.brands import brand_invitation_accept
-from campaigns.services.funding import campaign_checkout_start
+from campaigns.services.stripe import campaign_checkout_start
 from core.errors import DomainError
 
 
 @login_required
 def campaign_checkout(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = selectors.campaign_for_staff(user=request.user, campaign_id=campaign_id)
+    campaign = campaign_for_staff(user=request.user, campaign_id=campaign_id)
     if campaign is None:
         raise Http404("No such campaign.")
     if request.method == "POST":
@@ -51,12 +51,3 @@ def brand_invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"You are on the staff of {invitation.brand.name}.")
             return redirect("brand_dashboard")
     return render(request, "campaigns/invitation.html", {"invitation": invitation})
-
-
-@login_required
-def member_campaigns(request: HttpRequest) -> HttpResponse:
-    from scoring.services import member_for_user
-
-    member = member_for_user(user=request.user)
-    offers = selectors.member_campaign_offers(member=member)
-    return render(request, "campaigns/member_campaigns.html", {"offers": offers, "member": member})

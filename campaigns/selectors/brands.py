@@ -1,13 +1,12 @@
-"""Reads of the campaigns app."""
+"""A user's brands: memberships, the campaigns of their brands, and the data export's
+section."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import QuerySet
 
-from campaigns.eligibility import Decision, eligibility_decide, eligible_scores
-from campaigns.models import Brand, BrandMembership, Campaign, CampaignStatus
+from campaigns.models import Brand, BrandMembership, Campaign
+from campaigns.selectors.eligibility import eligible_scores
 
 
 def user_brand_memberships(*, user) -> QuerySet[BrandMembership]:
@@ -32,26 +31,6 @@ def brand_campaign_rows(*, brand: Brand) -> list[dict]:
         {"campaign": campaign, "eligible": eligible_scores(campaign=campaign).count()}
         for campaign in brand.campaigns.order_by("-created_at")
     ]
-
-
-@dataclass
-class Offer:
-    campaign: Campaign
-    decision: Decision
-
-
-def member_campaign_offers(*, member) -> dict[str, list[Offer]]:
-    """Live campaigns the member is eligible for, and the ones they narrowly miss (with
-    why); the others are not listed."""
-    eligible, near = [], []
-    live = Campaign.objects.filter(status=CampaignStatus.LIVE).select_related("brand")
-    for campaign in live.order_by("ends_at"):
-        decision = eligibility_decide(campaign=campaign, member=member)
-        if decision.eligible:
-            eligible.append(Offer(campaign, decision))
-        elif decision.is_near_miss:
-            near.append(Offer(campaign, decision))
-    return {"eligible": eligible, "near": near}
 
 
 def member_export_section(*, user) -> dict:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns.services.funding import stripe_event_receive
+from campaigns.services.stripe import stripe_event_receive
 from core.api import error_body
 from core.errors import DomainError
 
