@@ -11,7 +11,7 @@ from django.urls import path
 from campaigns.models import Campaign
 from campaigns.selectors.eligibility import eligibility_decide
 from perks.models import Claim, Perk
-from perks.selectors import claims_of
+from perks.selectors.offers import claims_of
 from scoring.models import Member
 
 

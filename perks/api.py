@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from campaigns.models import Campaign
 from campaigns.selectors.eligibility import eligibility_decide
 from core.authentication import AS_USUAL
-from perks import selectors
 from perks.models import Claim, Perk
+from perks.selectors import offers as perk_offers
 from perks.services import claims_pg
 from perks.services.claims import claim_cancel, perk_claim, usable_key
 from perks.services.lottery import claim_confirm
@@ -103,7 +103,7 @@ class PerkOffersView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        offers = selectors.member_perk_offers(member=member_for_user(user=request.user))
+        offers = perk_offers.member_perk_offers(member=member_for_user(user=request.user))
         return Response(
             {
                 key: [
@@ -170,7 +170,7 @@ class PerkClaimView(APIView):
 class MyClaimsView(APIView):
     @extend_schema(responses=ClaimOutput(many=True))
     def get(self, request):
-        claims = selectors.member_claims(member=member_for_user(user=request.user))
+        claims = perk_offers.member_claims(member=member_for_user(user=request.user))
         return Response(ClaimOutput(claims, many=True).data)
 
 
@@ -231,7 +231,7 @@ class StaffAuditView(APIView):
                         "status": c.status,
                         "decision": c.decision,
                     }
-                    for c in selectors.claims_of(member=member, campaign=campaign)
+                    for c in perk_offers.claims_of(member=member, campaign=campaign)
                 ],
             }
         )

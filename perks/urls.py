@@ -3,15 +3,16 @@ perks and claims, and the API."""
 
 from django.urls import path
 
-from perks import api, views
+from perks import api
+from perks.views import brand, members
 
 urlpatterns = [
-    path("brand/", views.brand_dashboard, name="brand_dashboard"),
-    path("perks/", views.perk_list, name="perk_list"),
-    path("perks/<int:perk_id>/", views.perk_detail, name="perk_detail"),
-    path("perks/<int:perk_id>/claim/", views.perk_claim, name="perk_claim"),
-    path("claims/<int:claim_id>/cancel/", views.claim_cancel, name="claim_cancel"),
-    path("claims/<int:claim_id>/confirm/", views.claim_confirm, name="claim_confirm"),
+    path("brand/", brand.brand_dashboard, name="brand_dashboard"),
+    path("perks/", members.perk_list, name="perk_list"),
+    path("perks/<int:perk_id>/", members.perk_detail, name="perk_detail"),
+    path("perks/<int:perk_id>/claim/", members.perk_claim, name="perk_claim"),
+    path("claims/<int:claim_id>/cancel/", members.claim_cancel, name="claim_cancel"),
+    path("claims/<int:claim_id>/confirm/", members.claim_confirm, name="claim_confirm"),
 ]
 
 api_urlpatterns = [

@@ -11,7 +11,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from campaigns.selectors.brands import member_export_section as campaigns_section
-from perks.selectors import member_export_section as perks_section
+from perks.selectors.export import member_export_section as perks_section
 from scoring.models import Member
 from scoring.selectors import member_export_section as scoring_section
 from scoring.selectors import user_api_token

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from perks.errors import ClaimNotCancellable, PerkSoldOut
 from perks.models import Claim, ClaimStatus, Perk, PerkKind
-from perks.selectors import units_to_draw
+from perks.selectors.claims import units_to_draw
 from perks.services.fulfilment import address_forget, fulfilment_kick
 
 

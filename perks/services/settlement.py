@@ -12,7 +12,7 @@ from campaigns.services.refunds import (
     campaigns_holding_back,
     refunds_retry_failed,
 )
-from perks.selectors import campaign_outstanding_cents
+from perks.selectors.claims import campaign_outstanding_cents
 
 
 def campaign_settle(*, campaign: Campaign) -> Refund | None:

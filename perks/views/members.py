@@ -1,6 +1,5 @@
-"""Perk pages. Members: what I can claim, what I narrowly miss and why, my claims; a perk's
-page with its disclosure text and (lotteries) the published seed hash. Brands: the dashboard
-of their campaigns with their claims."""
+"""Member pages of perks: what I can claim, what I narrowly miss and why, my claims; a perk's
+page with its disclosure text and (lotteries) the published seed hash."""
 
 from __future__ import annotations
 
@@ -13,12 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.models import CampaignStatus
-from campaigns.selectors import brands as campaign_selectors
 from campaigns.selectors.brands import campaign_for_staff
 from campaigns.selectors.eligibility import eligibility_decide
 from core.errors import DomainError
-from perks import selectors
 from perks.models import ACTIVE_STATUSES, Claim, Perk, PerkKind
+from perks.selectors import offers as perk_offers
 from perks.services.claims import claim_cancel as claim_cancel_service
 from perks.services.claims import perk_claim as perk_claim_service
 from perks.services.lottery import claim_confirm as claim_confirm_service
@@ -30,25 +28,11 @@ PUBLISHED = (CampaignStatus.LIVE, CampaignStatus.PAUSED, CampaignStatus.ENDED)
 
 
 @login_required
-def brand_dashboard(request: HttpRequest) -> HttpResponse:
-    """The brand's campaigns with their audience (from the campaigns app) and their claims
-    (counted here, where claims live): the one brand page that needs both."""
-    brands = []
-    for membership in campaign_selectors.user_brand_memberships(user=request.user):
-        rows = campaign_selectors.brand_campaign_rows(brand=membership.brand)
-        claims = selectors.campaign_claim_counts(campaign_ids=[r["campaign"].pk for r in rows])
-        for row in rows:
-            row["claims"] = claims[row["campaign"].pk]
-        brands.append({"membership": membership, "campaigns": rows})
-    return render(request, "campaigns/brand_dashboard.html", {"brands": brands})
-
-
-@login_required
 def perk_list(request: HttpRequest) -> HttpResponse:
     member = member_for_user(user=request.user)
     context = {
-        "offers": selectors.member_perk_offers(member=member),
-        "claims": list(selectors.member_claims(member=member)[:50]),
+        "offers": perk_offers.member_perk_offers(member=member),
+        "claims": list(perk_offers.member_claims(member=member)[:50]),
         "member": member,
     }
     return render(request, "perks/perk_list.html", context)

@@ -1,0 +1,1 @@
+"""Perk pages: ``members`` (perks, claims) and ``brand`` (the brand dashboard)."""
