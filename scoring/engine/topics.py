@@ -84,7 +84,7 @@ def _group_sum(keys: np.ndarray, weights: np.ndarray):
 @dataclass
 class _TopicActions:
     """The counted actions on posts, one entry per (action, topic of its post), in the
-    order ``_expand`` gives; every array has one entry per entry."""
+    order ``_expand`` gives; all arrays of one length, one element per entry."""
 
     action: np.ndarray  # int64 index into the actions
     topic: np.ndarray  # int64
