@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import sparse
 
+from scoring.engine.pairs import Pairs, member_actor_pairs
 from scoring.engine.rings import ring_pairs
 
 KINDS = ("share", "reply", "comment", "mention", "like")
@@ -132,49 +133,14 @@ def action_weights(actions: Actions, p: Parameters) -> np.ndarray:
 REPORT_SHARE = 0.1
 
 
-@dataclass
-class _Pairs:
-    """The (member, actor) pairs of the named actions, in row order (each member's
-    together, actors ascending): keys ``member * n_nodes + actor``, each pair's weight and
-    number of actions."""
-
-    keys: np.ndarray
-    raw: np.ndarray
-    actions: np.ndarray
-    member: np.ndarray  # of each pair (the key's row)
-    actor: np.ndarray  # of each pair
-    indptr: np.ndarray  # where each member's pairs start (CSR row pointers)
-
-
-def _pairs(weight, actions, known, n_members, n_nodes) -> _Pairs:
-    # A sparse matrix sums the duplicates: a counting sort by member, then each member's few
-    # actors sorted, several times faster than sorting all the keys. Weight and count ride
-    # together as one complex number, so the sort is done once.
-    both = sparse.csr_matrix(
-        (weight[known] + 1j, (actions.subject[known], actions.actor[known])),
-        shape=(n_members, n_nodes),
-    )
-    both.sum_duplicates()
-    row = np.repeat(np.arange(n_members, dtype=np.int64), np.diff(both.indptr))
-    data, actor = both.data, both.indices.astype(np.int64)
-    return _Pairs(
-        keys=row * n_nodes + actor,
-        raw=np.ascontiguousarray(data.real),
-        actions=np.ascontiguousarray(data.imag),
-        member=row,
-        actor=actor,
-        indptr=both.indptr,
-    )
-
-
-def _pair_matrix(pairs: _Pairs, n_members, n_nodes, p):
+def _pair_matrix(pairs: Pairs, n_members, n_nodes, p):
     """Per (member, actor) pair: the saturated weight (rule: one actor, many actions), as a
     CSR matrix member x actor, one entry per pair in the pairs' order."""
     kept = saturate(pairs.raw, p.pair_cap)
     return sparse.csr_matrix((kept, pairs.actor, pairs.indptr), shape=(n_members, n_nodes))
 
 
-def _saturation_report(pairs: _Pairs, kept, shown, n_members):
+def _saturation_report(pairs: Pairs, kept, shown, n_members):
     """Per member, over the pairs ``shown``: the weight their saturation removed, and the
     actions of the pairs it cut by more than REPORT_SHARE."""
     cut = pairs.raw - kept
@@ -245,92 +211,176 @@ def group_created_together(actions: Actions, n_members: int, n_nodes: int, p: Pa
     return replace(actions, actor=actor), n_nodes + groups.size, together
 
 
-def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) -> Result:
-    """Score every member from the actions. Same inputs in the same order, same outputs,
-    bit for bit."""
-    n_people, account = n_nodes, actions.actor
-    actions, n_nodes, together = group_created_together(actions, n_members, n_nodes, p)
-    weight = action_weights(actions, p)
+def _leave_out_self_actions(actions: Actions, weight: np.ndarray, n_members: int):
+    """A member's actions on their own posts count for nothing. ``weight`` (float64 per
+    action) -> the weights with those at 0 (a new array, the input is left alone), and per
+    member (float64, ``n_members``) the ``(actions, weight)`` left out."""
     is_self = (actions.actor == actions.subject) & (weight > 0)
     excluded_self = np.bincount(
         actions.subject, weights=np.where(is_self, weight, 0.0), minlength=n_members
     )
     self_count = np.bincount(actions.subject, weights=is_self.astype(float), minlength=n_members)
-    weight = np.where(is_self, 0.0, weight)
-    known = (actions.actor >= 0) & (weight > 0)
-    by_member = (weight > 0) & (actions.actor >= 0) & (actions.actor < n_members)
-    given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
-    named = _pairs(weight, actions, known, n_members, n_nodes)
-    pairs = _pair_matrix(named, n_members, n_nodes, p)
-    kept = pairs.data  # in the pairs' order
+    return np.where(is_self, 0.0, weight), (self_count, excluded_self)
+
+
+def _created_together_actions(actions, account, together, known, named, kept, n_members):
+    """Rule "accounts created together" (after ``group_created_together``): ``account`` is
+    each action's own actor (int64 per action), ``together`` (bool per action) the actions
+    moved to a group's node, ``kept`` the saturated weight per pair. Returns per pair (bool)
+    the groups of two or more accounts, per action (bool) those counted with their group,
+    and the rule's per-member ``(affected, removed)`` (float64, ``n_members``)."""
     # The pair of an action is looked up only where a rule needs it (a lookup for every
     # action would cost as much as the rest of the engine).
     at = np.flatnonzero(known & together)  # actions of accounts put in groups
-    pair_of = np.searchsorted(named.keys, actions.subject[at] * n_nodes + actions.actor[at])
-    grouped, *created_together = _created_together(
+    pair_of = np.searchsorted(named.keys, actions.subject[at] * named.span + actions.actor[at])
+    grouped, *report = _created_together(
         actions.subject[at], account[at], pair_of, named, kept, n_members
     )
     in_group = np.zeros(len(actions), dtype=bool)  # per action: counted with its group
     in_group[at] = grouped[pair_of]
+    return grouped, in_group, tuple(report)
+
+
+def _ring_actions(actions: Actions, weight, known, named: Pairs, n_members: int, p):
+    """Rule "rings" (engine/rings.py): per pair (bool, in the pairs' order) and per action
+    (bool), whether the actor is in a ring as seen from the member acted on."""
     received = np.bincount(actions.subject, weights=weight, minlength=n_members)
     ring_pair = ring_pairs(named.member, named.actor, named.raw, received, n_members=n_members, p=p)
     ring = np.zeros(len(actions), dtype=bool)  # per action
     if ring_pair.any():  # few pairs: a membership test is cheap
-        ring = known & np.isin(actions.subject * n_nodes + actions.actor, named.keys[ring_pair])
-    left = ~ring_pair  # the pairs that count for the member acted on
-    # One account's many actions are reported under their own rule; groups of accounts
-    # created together and rings under theirs.
-    affected_pair, removed_pair = _saturation_report(named, kept, left & ~grouped, n_members)
-    counted = np.bincount(
-        actions.subject, weights=((weight > 0) & ~ring).astype(float), minlength=n_members
-    )
-    unknown_given, removed_burst, affected_burst = _unknown_weight(
-        weight, actions, actions.actor >= 0, n_members, p
+        keys = actions.subject * named.span + actions.actor
+        ring = known & np.isin(keys, named.keys[ring_pair])
+    return ring_pair, ring
+
+
+def _counted_actions(actions: Actions, weight, ring, n_members: int) -> np.ndarray:
+    """Per member (float64, ``n_members``): the actions in the window that count."""
+    counted = (weight > 0) & ~ring
+    return np.bincount(actions.subject, weights=counted.astype(float), minlength=n_members)
+
+
+def _actions_given(actions: Actions, weight, n_members: int) -> np.ndarray:
+    """Per member (float64, ``n_members``): the counted actions they took on members'
+    posts."""
+    by_member = (weight > 0) & (actions.actor >= 0) & (actions.actor < n_members)
+    given = np.bincount(actions.actor[by_member], minlength=n_members)[:n_members]
+    return given.astype(np.float64)
+
+
+def _ring_report(actions: Actions, weight, ring, n_members: int):
+    """Per member (float64, ``n_members``): the actions of rings not counted, their weight."""
+    return (
+        np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),
+        np.bincount(actions.subject[ring], weights=weight[ring], minlength=n_members),
     )
 
-    # Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
-    # It takes every pair, rings' too, so it only ever rises. Only members' influence
-    # moves; everyone else keeps the base weight.
+
+def _influence_iterates(pairs, unknown_given, n_members: int, n_nodes: int, p: Parameters):
+    """Influence: the K-th iterate of I = b + d * A^T g(I), from I = b (see the module doc).
+    It takes every pair, rings' too, so it only ever rises. Only members' influence moves;
+    everyone else keeps the base weight. ``pairs`` is A (CSR, member x node), ``unknown_given``
+    (float64 per member) what unknown people gave. Returns ``g`` (float64 per node, g of
+    the (K-1)-th iterate, to update in place), ``reached`` (float64 per member, A g plus
+    unknown people's part: the K-th iterate's sum) and that unknown part."""
     base_g = np.log1p(p.base_influence)
     g = np.full(n_nodes, base_g)
     unknown_part = unknown_given * base_g
     for _ in range(p.iterations - 1):
         g[:n_members] = np.log1p(p.base_influence + p.damping * (pairs @ g + unknown_part))
-    impact = reached = pairs @ g + unknown_part  # the last iterate
-    # A member's own components leave out the rings seen from that member. Every sum is
-    # taken in sequence over the member's pairs (as the matrix product adds), so a pair
-    # newly left out never moves the others' sum by a rounding step.
+    return g, pairs @ g + unknown_part, unknown_part
+
+
+def _components(named: Pairs, kept, left, g, reached, unknown, n_members: int):
+    """Per member (float64, ``n_members``): True Reach, Amplification and Network Impact.
+    A member's own components leave out the rings seen from that member (``left``: bool per
+    pair, the pairs that count). ``unknown``: ``(given, part)`` of unknown people, from
+    ``_unknown_weight`` and ``_influence_iterates``."""
+    unknown_given, unknown_part = unknown
+    # Every sum is taken in sequence over the member's pairs (as the matrix product adds),
+    # so a pair newly left out never moves the others' sum by a rounding step.
     true_reach = np.bincount(named.member, weights=left.astype(float), minlength=n_members)
     amplification = (
         np.bincount(named.member, weights=kept * left, minlength=n_members) + unknown_given
     )
-    if ring_pair.any():
+    impact = reached
+    if not left.all():
         impact = (
             np.bincount(named.member, weights=kept * left * g[named.actor], minlength=n_members)
             + unknown_part
         )
-    g[:n_members] = np.log1p(p.base_influence + p.damping * reached)
-    influence = np.expm1(g[:n_people])  # the groups' own nodes are not people
+    return true_reach, amplification, impact
+
+
+def raw_score(true_reach, amplification, impact, p: Parameters) -> np.ndarray:
+    """The raw score (float64, elementwise): the components' logs, weighted."""
     a, b, c = p.component_weights
-    raw = a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
+    return a * np.log1p(true_reach) + b * np.log1p(amplification) + c * np.log1p(impact)
+
+
+@dataclass
+class _Rules:
+    """What the rules decided: the pairs that count for their member (``left``, bool per
+    pair), the actions of rings and of groups created together (bool per action), what
+    unknown people gave after the burst rule (float64 per member), and per rule the
+    per-member ``(affected, removed)`` report (float64, ``n_members``)."""
+
+    left: np.ndarray
+    ring: np.ndarray
+    in_group: np.ndarray
+    unknown_given: np.ndarray
+    excluded: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _apply_rules(actions, account, together, weight, known, named, kept, n_members, p):
+    """Every rule but "self" (done on the weights before): accounts created together, rings,
+    one actor's many actions, bursts. Arguments as for ``_created_together_actions``."""
+    grouped, in_group, created_together = _created_together_actions(
+        actions, account, together, known, named, kept, n_members
+    )
+    ring_pair, ring = _ring_actions(actions, weight, known, named, n_members, p)
+    left = ~ring_pair  # the pairs that count for the member acted on
+    unknown_given, removed_burst, affected_burst = _unknown_weight(
+        weight, actions, actions.actor >= 0, n_members, p
+    )
+    excluded = {
+        # One account's many actions are reported under their own rule; groups of accounts
+        # created together and rings under theirs.
+        "one_actor_many_actions": _saturation_report(named, kept, left & ~grouped, n_members),
+        "created_together": created_together,  # (affected, removed)
+        "burst": (affected_burst, removed_burst),
+        "ring": _ring_report(actions, weight, ring, n_members),
+    }
+    return _Rules(left, ring, in_group, unknown_given, excluded)
+
+
+def compute(actions: Actions, *, n_members: int, n_nodes: int, p: Parameters) -> Result:
+    """Score every member from the actions. Same inputs in the same order, same outputs,
+    bit for bit. Subjects are member nodes ``0 .. n_members-1``, actors nodes below
+    ``n_nodes`` or -1 (unknown); every array of the Result is float64 per member except
+    ``influence`` (per node) and ``ring`` / ``created_together`` (bool per action)."""
+    n_people, account = n_nodes, actions.actor
+    actions, n_nodes, together = group_created_together(actions, n_members, n_nodes, p)
+    weight, excluded_self = _leave_out_self_actions(actions, action_weights(actions, p), n_members)
+    known = (actions.actor >= 0) & (weight > 0)
+    named = member_actor_pairs(weight, actions, known, n_members, n_nodes)
+    pairs = _pair_matrix(named, n_members, n_nodes, p)
+    kept = pairs.data  # in the pairs' order
+    rules = _apply_rules(actions, account, together, weight, known, named, kept, n_members, p)
+    unknown_given = rules.unknown_given
+    g, reached, unknown_part = _influence_iterates(pairs, unknown_given, n_members, n_nodes, p)
+    true_reach, amplification, impact = _components(
+        named, kept, rules.left, g, reached, (unknown_given, unknown_part), n_members
+    )
+    g[:n_members] = np.log1p(p.base_influence + p.damping * reached)  # the K-th iterate
     return Result(
         true_reach=true_reach,
         amplification=amplification,
         network_impact=impact,
-        raw=raw,
-        influence=influence,
-        counted_actions=counted,
-        given_actions=given.astype(np.float64),
-        excluded={
-            "self": (self_count, excluded_self),
-            "one_actor_many_actions": (affected_pair, removed_pair),
-            "created_together": tuple(created_together),  # (affected, removed)
-            "burst": (affected_burst, removed_burst),
-            "ring": (
-                np.bincount(actions.subject[ring], minlength=n_members).astype(np.float64),
-                np.bincount(actions.subject[ring], weights=weight[ring], minlength=n_members),
-            ),
-        },
-        ring=ring,
-        created_together=in_group,
+        raw=raw_score(true_reach, amplification, impact, p),
+        influence=np.expm1(g[:n_people]),  # the groups' own nodes are not people
+        counted_actions=_counted_actions(actions, weight, rules.ring, n_members),
+        given_actions=_actions_given(actions, weight, n_members),
+        excluded={"self": excluded_self} | rules.excluded,
+        ring=rules.ring,
+        created_together=rules.in_group,
     )

@@ -28,6 +28,8 @@ the edges.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -82,22 +84,25 @@ def _largest(keys, values, n):
     return out
 
 
-def ring_pairs(member, actor, weight, received, *, n_members: int, p) -> np.ndarray:
-    """Per (member, actor) pair, sorted by member as ``model`` makes them, with the pair's
-    weight: True when the actor is in a ring as seen from the member (see the module doc).
-    ``received``: all the weight each member gets, unknown people's included."""
-    flags = np.zeros(member.size, dtype=bool)
-    if p.ring_min_size <= 0 or n_members == 0:
-        return flags
-    # Only members can be in a ring: its accounts receive engagement, and only members'
-    # posts are in the log. So a ring's edges run between members.
-    edge = np.flatnonzero(actor < n_members)
-    if edge.size == 0:
-        return flags
-    src, dst, w = actor[edge], member[edge], weight[edge]  # dst sorted
-    share = p.ring_share
-    # A member gets at least ``share`` of its engagement from members, its largest giver
-    # aside, or is in no ring (a cheap first cut, on the edges sorted by receiver).
+@dataclass
+class _Engagement:
+    """The engagement between members, one edge per (receiver, giver) pair: ``src`` gave
+    ``w`` (float64) to ``dst`` (int64 nodes, the edges sorted by ``dst``). Per member
+    (float64): ``received``, all it gets (unknown people's included), and ``given``, what
+    it gives to members (filled for the accounts left after the first cut)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    w: np.ndarray
+    received: np.ndarray
+    given: np.ndarray
+
+
+def _first_cut(src, dst, w, received, n_members: int, share: float):
+    """A member gets at least ``share`` of its engagement from members, its largest giver
+    aside, or is in no ring (a cheap first cut, on the edges sorted by receiver). Returns
+    per member: who is left (bool), what each of them gives to members, and the totals of
+    their shares, each without the largest partner: given, received (float64)."""
     largest_in = _largest(dst, w, n_members)
     in_total = received - largest_in
     from_members = np.bincount(dst, weights=w, minlength=n_members)
@@ -108,61 +113,145 @@ def ring_pairs(member, actor, weight, received, *, n_members: int, p) -> np.ndar
     order = giving[np.argsort(src[giving], kind="stable")]
     given = np.bincount(src[giving], weights=w[giving], minlength=n_members)
     out_total = given - _largest(src[order], w[order], n_members)
+    return mask, given, out_total, in_total
 
-    # Everyone at once, each leaving out their largest partner: every member's rings lie
-    # inside this set (X's share is at most the largest one), in its pieces of at least
-    # ring_min_size. (Only edges between those left after the first cut matter to it.)
-    cut = mask[src] & mask[dst]
-    csrc, cdst, cw = src[cut], dst[cut], w[cut]
-    superset = _closed(csrc, cdst, cw, mask, out_total, in_total, share)
+
+def _ring_superset(e: _Engagement, mask, out_total, in_total, p):
+    """Everyone at once, each leaving out their largest partner: every member's rings lie
+    inside this set (X's share is at most the largest one), in its pieces of at least
+    ``ring_min_size``. Returns the set (bool per member) and, when it is not empty, the
+    piece of each member (int, from ``_labels``)."""
+    # Only edges between those left after the first cut matter to it.
+    cut = mask[e.src] & mask[e.dst]
+    csrc, cdst, cw = e.src[cut], e.dst[cut], e.w[cut]
+    superset = _closed(csrc, cdst, cw, mask, out_total, in_total, p.ring_share)
+    label = None
     while superset.any():
         label = _labels(csrc, cdst, superset)
-        sizes = np.bincount(label[superset], minlength=n_members)
+        sizes = np.bincount(label[superset], minlength=mask.size)
         big = superset & (sizes[label] >= p.ring_min_size)
         if np.array_equal(big, superset):
             break
-        superset = _closed(csrc, cdst, cw, big, out_total, in_total, share)
-    if not superset.any():
-        return flags
+        superset = _closed(csrc, cdst, cw, big, out_total, in_total, p.ring_share)
+    return superset, label
 
-    # Then each member X engaged from inside it, exactly, on X's pieces of it without X.
-    # Only the edges between the set and those members are needed.
-    engaged = np.unique(dst[superset[src]])
+
+@dataclass
+class _Pieces:
+    """The superset's pieces, indexed for the member-by-member pass (``_grouped`` runs):
+    ``inner``, the edges with both ends in the set, and their positions in it by piece;
+    the set's accounts by piece; the edges from each engaged member into the set, by giver."""
+
+    label: np.ndarray  # piece of each member
+    inner: np.ndarray
+    piece_edges: np.ndarray
+    piece_start: np.ndarray
+    members_of: np.ndarray
+    member_start: np.ndarray
+    out_of: np.ndarray
+    out_start: np.ndarray
+
+
+def _index_pieces(e: _Engagement, superset, label, engaged) -> _Pieces:
+    """The index of the superset's pieces; ``engaged``: the members engaged from inside it."""
+    n_members = superset.size
     is_engaged = np.zeros(n_members, dtype=bool)
     is_engaged[engaged] = True
-    inner = np.flatnonzero(superset[src] & superset[dst])
-    piece_edges, piece_start = _grouped(label[src[inner]], n_members)
+    inner = np.flatnonzero(superset[e.src] & superset[e.dst])
+    piece_edges, piece_start = _grouped(label[e.src[inner]], n_members)
     in_set = np.flatnonzero(superset)
     members_of, member_start = _grouped(label[in_set], n_members)
-    members_of = in_set[members_of]
-    into_first = np.searchsorted(dst, engaged)  # edges by receiver (dst is sorted)
-    into_last = np.searchsorted(dst, engaged, side="right")
-    out_of = np.flatnonzero(is_engaged[src] & superset[dst])
-    out_order, out_start = _grouped(src[out_of], n_members)
-    out_of = out_of[out_order]  # edges into the set, by giver
+    out_of = np.flatnonzero(is_engaged[e.src] & superset[e.dst])
+    out_order, out_start = _grouped(e.src[out_of], n_members)
+    return _Pieces(
+        label=label,
+        inner=inner,
+        piece_edges=piece_edges,
+        piece_start=piece_start,
+        members_of=in_set[members_of],
+        member_start=member_start,
+        out_of=out_of[out_order],  # edges into the set, by giver
+        out_start=out_start,
+    )
+
+
+def _pieces_without(x, x_in, e: _Engagement, pieces: _Pieces):
+    """X's pieces of the superset (those of X's engagers there, ``x_in``: their edges into
+    X) without X: their accounts (int64, sorted) and their edges (indices)."""
+    mine = np.unique(pieces.label[e.src[x_in]])
+    start, members_of = pieces.member_start, pieces.members_of
+    nodes = np.concatenate([members_of[start[k] : start[k + 1]] for k in mine])
+    nodes = np.sort(nodes[nodes != x])
+    start, piece_edges = pieces.piece_start, pieces.piece_edges
+    edges = pieces.inner[np.concatenate([piece_edges[start[k] : start[k + 1]] for k in mine])]
+    edges = edges[(e.src[edges] != x) & (e.dst[edges] != x)]
+    return nodes, edges
+
+
+def _totals_without(x, nodes, x_in, e: _Engagement, pieces: _Pieces):
+    """What each of ``nodes`` gives and gets (float64, per node in ``nodes``' order), X's
+    own engagement, given and received, left out."""
+    x_out = pieces.out_of[pieces.out_start[x] : pieces.out_start[x + 1]]
+    out_x, in_x = e.given[nodes], e.received[nodes]  # fancy indexing: copies
+    out_x[np.searchsorted(nodes, e.src[x_in])] -= e.w[x_in]
+    at = np.minimum(np.searchsorted(nodes, e.dst[x_out]), nodes.size - 1)
+    hit = nodes[at] == e.dst[x_out]  # X may engage other pieces too
+    in_x[at[hit]] -= e.w[x_out][hit]
+    return out_x, in_x
+
+
+def _ring_seen_from(x, x_in, e: _Engagement, pieces: _Pieces, p):
+    """The accounts (int64) of the rings seen from member X, exactly, on X's pieces of the
+    superset without X; None when there is none or none of X's engagers is in one."""
+    nodes, edges = _pieces_without(x, x_in, e, pieces)
+    # Local numbering: the work is the size of X's pieces, not of the network.
+    out_x, in_x = _totals_without(x, nodes, x_in, e, pieces)
+    ls, ld = np.searchsorted(nodes, e.src[edges]), np.searchsorted(nodes, e.dst[edges])
+    everyone = np.ones(nodes.size, dtype=bool)
+    ring = _closed(ls, ld, e.w[edges], everyone, out_x, in_x, p.ring_share)
+    if ring.sum() < p.ring_min_size or not np.isin(nodes[ring], e.src[x_in]).any():
+        return None  # no ring, or none of X's engagers in it
+    piece = _labels(ls, ld, ring)
+    ring &= np.bincount(piece[ring], minlength=nodes.size)[piece] >= p.ring_min_size
+    return nodes[ring]
+
+
+def _edges_from_rings(e: _Engagement, superset, label, p) -> np.ndarray:
+    """Each member X engaged from inside the superset, one at a time (a loop over those
+    members only, each step the size of X's pieces): the edges (indices, bool) into X
+    from the rings seen from X."""
+    flagged = np.zeros(e.src.size, dtype=bool)
+    # Only the edges between the set and those members are needed.
+    engaged = np.unique(e.dst[superset[e.src]])
+    pieces = _index_pieces(e, superset, label, engaged)
+    into_first = np.searchsorted(e.dst, engaged)  # edges by receiver (dst is sorted)
+    into_last = np.searchsorted(e.dst, engaged, side="right")
     for x, first, last in zip(engaged, into_first, into_last, strict=True):
         x_in = np.arange(first, last)
-        x_in = x_in[superset[src[x_in]]]
-        x_out = out_of[out_start[x] : out_start[x + 1]]
-        pieces = np.unique(label[src[x_in]])
-        nodes = np.concatenate([members_of[member_start[k] : member_start[k + 1]] for k in pieces])
-        nodes = np.sort(nodes[nodes != x])
-        edges = inner[
-            np.concatenate([piece_edges[piece_start[k] : piece_start[k + 1]] for k in pieces])
-        ]
-        edges = edges[(src[edges] != x) & (dst[edges] != x)]
-        # Local numbering: the work is the size of X's pieces, not of the network.
-        out_x, in_x = given[nodes], received[nodes]  # fancy indexing: copies
-        out_x[np.searchsorted(nodes, src[x_in])] -= w[x_in]
-        at = np.minimum(np.searchsorted(nodes, dst[x_out]), nodes.size - 1)
-        hit = nodes[at] == dst[x_out]  # X may engage other pieces too
-        in_x[at[hit]] -= w[x_out][hit]
-        ls, ld = np.searchsorted(nodes, src[edges]), np.searchsorted(nodes, dst[edges])
-        everyone = np.ones(nodes.size, dtype=bool)
-        ring = _closed(ls, ld, w[edges], everyone, out_x, in_x, share)
-        if ring.sum() < p.ring_min_size or not np.isin(nodes[ring], src[x_in]).any():
-            continue  # no ring, or none of X's engagers in it
-        piece = _labels(ls, ld, ring)
-        ring &= np.bincount(piece[ring], minlength=nodes.size)[piece] >= p.ring_min_size
-        flags[edge[x_in[np.isin(src[x_in], nodes[ring])]]] = True
+        x_in = x_in[superset[e.src[x_in]]]
+        ring = _ring_seen_from(x, x_in, e, pieces, p)
+        if ring is not None:
+            flagged[x_in[np.isin(e.src[x_in], ring)]] = True
+    return flagged
+
+
+def ring_pairs(member, actor, weight, received, *, n_members: int, p) -> np.ndarray:
+    """Per (member, actor) pair, sorted by member as ``model`` makes them, with the pair's
+    weight: True when the actor is in a ring as seen from the member (see the module doc).
+    ``received``: all the weight each member gets, unknown people's included. ``member``
+    and ``actor`` int64 nodes, ``weight`` and ``received`` float64; returns bool per pair."""
+    flags = np.zeros(member.size, dtype=bool)
+    if p.ring_min_size <= 0 or n_members == 0:
+        return flags
+    # Only members can be in a ring: its accounts receive engagement, and only members'
+    # posts are in the log. So a ring's edges run between members.
+    edge = np.flatnonzero(actor < n_members)
+    if edge.size == 0:
+        return flags
+    src, dst, w = actor[edge], member[edge], weight[edge]  # dst sorted
+    mask, given, out_total, in_total = _first_cut(src, dst, w, received, n_members, p.ring_share)
+    e = _Engagement(src=src, dst=dst, w=w, received=received, given=given)
+    superset, label = _ring_superset(e, mask, out_total, in_total, p)
+    if superset.any():
+        flags[edge[_edges_from_rings(e, superset, label, p)]] = True
     return flags

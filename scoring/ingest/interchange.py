@@ -33,8 +33,8 @@ COLUMNS = REQUIRED + OPTIONAL
 Item = ActionRecord | IngestError
 
 
-def record_from_fields(values: dict, place: Place, now: datetime | None) -> ActionRecord:
-    """One validated record from a mapping of the interchange keys. Raises IngestError."""
+def _content(values: dict, place: Place) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The content acted on: its id, text and tags (text and tags only with an id)."""
     content_id = check_id(place, "content_id", values.get("content_id"), required=False)
     text = values.get("content_text")
     text = None if text is None or str(text) == "" else str(text)
@@ -45,24 +45,37 @@ def record_from_fields(values: dict, place: Place, now: datetime | None) -> Acti
         raise place.error("content_tags", "given without content_id", expected="a content_id")
     if text is not None and len(text) > MAX_TEXT_LENGTH:
         raise place.error("content_text", "too long", text, f"at most {MAX_TEXT_LENGTH:,} chars")
+    return content_id, text, tags
+
+
+def _actor_created_at(
+    values: dict, place: Place, actor_id: str | None, occurred_at: datetime, now
+) -> datetime | None:
+    """When the actor's account was created (aware), if given: only for a known actor, and
+    no later than the action."""
+    created = values.get("actor_created_at")
+    if created is None or not str(created).strip():
+        return None
+    if actor_id is None:
+        raise place.error("actor_created_at", "given for an unknown actor", expected="an actor_id")
+    actor_created_at = parse_time(place, "actor_created_at", str(created), now)
+    if actor_created_at > occurred_at:
+        raise place.error(
+            "actor_created_at",
+            "after the action",
+            str(created),
+            f"a time no later than occurred_at ({occurred_at.isoformat()})",
+        )
+    return actor_created_at
+
+
+def record_from_fields(values: dict, place: Place, now: datetime | None) -> ActionRecord:
+    """One validated record from a mapping of the interchange keys. Raises IngestError."""
+    content_id, text, tags = _content(values, place)
     raw_time = values.get("occurred_at")
     occurred_at = parse_time(place, "occurred_at", "" if raw_time is None else str(raw_time), now)
     actor_id = check_id(place, "actor_id", values.get("actor_id"), required=False)
-    created = values.get("actor_created_at")
-    actor_created_at = None
-    if created is not None and str(created).strip():
-        if actor_id is None:
-            raise place.error(
-                "actor_created_at", "given for an unknown actor", expected="an actor_id"
-            )
-        actor_created_at = parse_time(place, "actor_created_at", str(created), now)
-        if actor_created_at > occurred_at:
-            raise place.error(
-                "actor_created_at",
-                "after the action",
-                str(created),
-                f"a time no later than occurred_at ({occurred_at.isoformat()})",
-            )
+    actor_created_at = _actor_created_at(values, place, actor_id, occurred_at, now)
     return ActionRecord(
         network=check_network(place, values.get("network")),
         actor_id=actor_id,

@@ -66,9 +66,9 @@ class _Scanner:
                     return i
 
 
-def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
-    """Yield (line where it starts, text) for each element of the array."""
-    numbered = enumerate(lines, start=1)
+def _after_opening_bracket(numbered: Iterator[tuple[int, str]], source: str) -> tuple[str, int]:
+    """Read the head ``window.YTD.tweets.part0 = [`` (within its first 4 KiB); return the
+    text just after the ``[`` and the number of the line it is on. Raises IngestError."""
     head, line = "", 0
     for number, text in numbered:
         head, line = head + text, number
@@ -83,16 +83,39 @@ def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
             value=head.strip()[:40] or None,
             expected="window.YTD.tweets.part0 = [ ... ]",
         )
+    rest = head[match.end() :]
+    return rest, line - rest.count("\n")
+
+
+def _skip_separators(text: str, position: int, line: int) -> tuple[int, int]:
+    """Skip the blanks and commas between elements: the next position and its line."""
+    while position < len(text) and text[position] in " \t\r\n,":
+        if text[position] == "\n":
+            line += 1
+        position += 1
+    return position, line
+
+
+def _check_tweet_length(pending: str, source: str, start_line: int) -> None:
+    """Refuse a tweet object still open after MAX_TWEET_CHARS (memory stays bounded)."""
+    if len(pending) > MAX_TWEET_CHARS:
+        raise IngestError(
+            source=source,
+            line=start_line,
+            problem=f"a tweet object longer than {MAX_TWEET_CHARS:,} characters",
+            expected="complete tweet objects",
+        )
+
+
+def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
+    """Yield (line where it starts, text) for each element of the array."""
+    numbered = enumerate(lines, start=1)
     # Go on from just after "[": the rest of the head, then the following lines.
-    line -= head[match.end() :].count("\n")
-    text, position = head[match.end() :], 0
-    scanner, pending, start_line = _Scanner(), "", line
+    text, line = _after_opening_bracket(numbered, source)
+    position, scanner, pending, start_line = 0, _Scanner(), "", line
     while True:
         if not pending:
-            while position < len(text) and text[position] in " \t\r\n,":
-                if text[position] == "\n":
-                    line += 1
-                position += 1
+            position, line = _skip_separators(text, position, line)
             if position < len(text) and text[position] == "]":
                 return
             start_line = line
@@ -104,13 +127,7 @@ def _objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, str]]:
                 pending, position = "", end
                 continue
             pending += text[position:]
-            if len(pending) > MAX_TWEET_CHARS:
-                raise IngestError(
-                    source=source,
-                    line=start_line,
-                    problem=f"a tweet object longer than {MAX_TWEET_CHARS:,} characters",
-                    expected="complete tweet objects",
-                )
+            _check_tweet_length(pending, source, start_line)
         following = next(numbered, None)
         if following is None:
             raise IngestError(
@@ -130,10 +147,8 @@ def _count(place: Place, tweet: dict, key: str) -> int:
     return min(int(text), MAX_COUNT_EXPANDED)
 
 
-def _tweet_items(
-    tweet: dict, place: Place, account_id: str, network: str, now: datetime | None
-) -> Iterator[ActionRecord | PostRecord]:
-    tweet_id = check_id(place, "id_str", tweet.get("id_str") or tweet.get("id"), required=True)
+def _tweet_time(tweet: dict, place: Place, now: datetime | None) -> datetime:
+    """The tweet's ``created_at``, aware, checked not to be in the future."""
     try:
         posted_at = datetime.strptime(str(tweet.get("created_at", "")), TIME_FORMAT)
     except ValueError:
@@ -144,13 +159,70 @@ def _tweet_items(
             "like 'Wed Oct 10 20:19:24 +0000 2018'",
         ) from None
     check_time(place, "created_at", posted_at, now)
-    text = str(tweet.get("full_text") or tweet.get("text") or "")
-    entities = tweet.get("entities") or {}
-    mentioned = [
+    return posted_at
+
+
+def _mentioned_ids(entities: dict, place: Place) -> list[str]:
+    """The ids of the users the tweet mentions, in order, each checked."""
+    return [
         check_id(place, "user_mentions.id_str", m.get("id_str"), required=True)
         for m in entities.get("user_mentions") or []
         if isinstance(m, dict) and m.get("id_str")
     ]
+
+
+def _owner_replies_and_mentions(
+    tweet: dict, place: Place, tweet_id: str, account_id: str, mentioned: list[str], common
+) -> Iterator[ActionRecord]:
+    """The member's acts on others in a tweet: a reply to the user replied to, a mention of
+    each user named (once per user; never on the member themself)."""
+    replied_to = (
+        check_id(
+            place, "in_reply_to_user_id_str", tweet.get("in_reply_to_user_id_str"), required=False
+        )
+        or ""
+    )
+    for user_id in dict.fromkeys(mentioned + ([replied_to] if replied_to else [])):
+        if user_id == account_id:
+            continue
+        kind = "reply" if user_id == replied_to else "mention"
+        yield ActionRecord(
+            actor_id=account_id,
+            subject_id=user_id,
+            kind=kind,
+            action_id=f"{tweet_id}:owner-{kind}:{user_id}",
+            **common,
+        )
+
+
+def _nameless_engagement(
+    tweet: dict, place: Place, tweet_id: str, account_id: str, common
+) -> Iterator[ActionRecord]:
+    """Each retweet and like counted on the tweet, as an action by an unknown person at the
+    tweet's time (at most MAX_COUNT_EXPANDED of each)."""
+    for kind, key in (("share", "retweet_count"), ("like", "favorite_count")):
+        for n in range(_count(place, tweet, key)):
+            yield ActionRecord(
+                actor_id=None,
+                subject_id=account_id,
+                kind=kind,
+                content_id=tweet_id,
+                action_id=f"{tweet_id}:{kind}:{n}",
+                **common,
+            )
+
+
+def _tweet_items(
+    tweet: dict, place: Place, account_id: str, network: str, now: datetime | None
+) -> Iterator[ActionRecord | PostRecord]:
+    """The records of one tweet of the member ``account_id``: a retweet is one share of the
+    user retweeted; any other tweet is a post, the member's replies and mentions, and the
+    nameless engagement counted on it. Raises IngestError (the caller drops the tweet)."""
+    tweet_id = check_id(place, "id_str", tweet.get("id_str") or tweet.get("id"), required=True)
+    posted_at = _tweet_time(tweet, place, now)
+    text = str(tweet.get("full_text") or tweet.get("text") or "")
+    entities = tweet.get("entities") or {}
+    mentioned = _mentioned_ids(entities, place)
     common = {"network": network, "occurred_at": posted_at, "line": place.line}
     if text.startswith("RT @") and mentioned:
         yield ActionRecord(
@@ -171,33 +243,8 @@ def _tweet_items(
         posted_at=posted_at,
         line=place.line,
     )
-    replied_to = (
-        check_id(
-            place, "in_reply_to_user_id_str", tweet.get("in_reply_to_user_id_str"), required=False
-        )
-        or ""
-    )
-    for user_id in dict.fromkeys(mentioned + ([replied_to] if replied_to else [])):
-        if user_id == account_id:
-            continue
-        kind = "reply" if user_id == replied_to else "mention"
-        yield ActionRecord(
-            actor_id=account_id,
-            subject_id=user_id,
-            kind=kind,
-            action_id=f"{tweet_id}:owner-{kind}:{user_id}",
-            **common,
-        )
-    for kind, key in (("share", "retweet_count"), ("like", "favorite_count")):
-        for n in range(_count(place, tweet, key)):
-            yield ActionRecord(
-                actor_id=None,
-                subject_id=account_id,
-                kind=kind,
-                content_id=tweet_id,
-                action_id=f"{tweet_id}:{kind}:{n}",
-                **common,
-            )
+    yield from _owner_replies_and_mentions(tweet, place, tweet_id, account_id, mentioned, common)
+    yield from _nameless_engagement(tweet, place, tweet_id, account_id, common)
 
 
 def parse_tweets_js(
