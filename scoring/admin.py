@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.errors import DomainError
-from scoring import selectors_scores, services
+from scoring import services
 from scoring.exports import write_scores_csv
 from scoring.models import (
     Action,
@@ -22,6 +22,7 @@ from scoring.models import (
     NetworkAccount,
     ScoreRun,
 )
+from scoring.selectors import scores as selectors_scores
 from scoring.services import runs
 from scoring.tasks import score_run_task
 

@@ -12,9 +12,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors, selectors_scores, services
+from scoring import services
 from scoring.ingest.formats import FORMATS
 from scoring.models import Member, NetworkAccount, Visibility
+from scoring.selectors import members as selectors
+from scoring.selectors import scores as selectors_scores
 from scoring.services.imports import (
     import_batch_progress,
     member_archive_import_create,

@@ -12,9 +12,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors_topics, services
+from scoring import services
 from scoring.models import Member, PlusK, Topic, TopicDispute, Visibility
-from scoring.selectors_scores import member_score
+from scoring.selectors import topics as selectors_topics
+from scoring.selectors.scores import member_score
 from scoring.services.topics_members import (
     plus_k_give,
     topic_dispute_create,

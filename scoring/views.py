@@ -12,10 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from scoring import selectors, selectors_scores, selectors_topics, services
+from scoring import services
 from scoring.forms import ConsentForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
+from scoring.selectors import members as selectors
+from scoring.selectors import scores as selectors_scores
+from scoring.selectors import topics as selectors_topics
 
 
 @login_required

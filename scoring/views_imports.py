@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from core.errors import DomainError
-from scoring import selectors, services
+from scoring import services
 from scoring.forms import MemberArchiveForm, StaffImportForm
+from scoring.selectors import members as selectors
 from scoring.services.imports import (
     import_batch_progress,
     member_archive_import_create,

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from scoring import selectors_topics, services
+from scoring import services
 from scoring.forms import DisputeForm
 from scoring.models import Topic
-from scoring.selectors_scores import latest_run, member_score
+from scoring.selectors import topics as selectors_topics
+from scoring.selectors.scores import latest_run, member_score
 from scoring.services import topics_members
 
 

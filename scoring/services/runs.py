@@ -22,7 +22,7 @@ from scoring.engine.model import KINDS, Actions, Parameters, compute, group_crea
 from scoring.engine.topics import compute_topics
 from scoring.errors import VersionNotReady
 from scoring.models import Action, AlgorithmVersion, Member, MemberScore, MemberTopicScore, ScoreRun
-from scoring.selectors_scores import live_runs
+from scoring.selectors.scores import live_runs
 from scoring.services.runs_pg import load_actions_pg, write_scores_pg
 from scoring.services.runs_topics import load_run_topics, write_topic_scores
 from scoring.services.topics import content_topics_refresh

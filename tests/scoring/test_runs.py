@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from scoring import selectors_scores
 from scoring.errors import VersionNotReady
 from scoring.ingest.records import ActionRecord
 from scoring.models import Action, AlgorithmVersion, MemberScore, ScoreRun
+from scoring.selectors import scores as selectors_scores
 from scoring.services import actions_import, member_opt_out
 from scoring.services.runs import (
     algorithm_version_activate,

@@ -17,7 +17,7 @@ from campaigns.models import Brand
 from campaigns.services import brand_create
 from scoring import demo
 from scoring.ingest.synthetic import SyntheticSpec
-from scoring.selectors_scores import latest_run
+from scoring.selectors import latest_run
 from scoring.services import member_for_user, member_opt_in, member_update
 from scoring.services.runs import score_run
 

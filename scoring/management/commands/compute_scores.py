@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.models import AlgorithmVersion
-from scoring.selectors_scores import shadow_report
+from scoring.selectors.scores import shadow_report
 from scoring.services.runs import score_run
 
 
