@@ -13,7 +13,8 @@ from scoring.admin.actions import ReadOnlyAdmin
 from scoring.exports import write_scores_csv
 from scoring.models import AlgorithmVersion, ScoreRun
 from scoring.selectors.scores import shadow_report
-from scoring.services import runs
+from scoring.services.runs.execute import score_run_start
+from scoring.services.versions import algorithm_version_activate, algorithm_version_create
 from scoring.tasks import score_run_task
 
 
@@ -34,7 +35,7 @@ class AlgorithmVersionAdmin(admin.ModelAdmin):
             obj.save(update_fields=["description"])
             return
         try:
-            created = runs.algorithm_version_create(
+            created = algorithm_version_create(
                 name=obj.name, description=obj.description, parameters=obj.parameters or {}
             )
         except DomainError as error:
@@ -47,7 +48,7 @@ class AlgorithmVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Shadow-run the selected versions (in a worker)")
     def shadow_run(self, request, queryset):
         for version in queryset:
-            run = runs.score_run_start(version=version, shadow=True)
+            run = score_run_start(version=version, shadow=True)
             transaction.on_commit(lambda run_id=run.pk: score_run_task.delay(run_id=run_id))
             link = reverse("admin:scoring_scorerun_change", args=[run.pk])
             self.message_user(
@@ -60,7 +61,7 @@ class AlgorithmVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Choose exactly one version.", messages.ERROR)
             return
         try:
-            version = runs.algorithm_version_activate(version=queryset.get())
+            version = algorithm_version_activate(version=queryset.get())
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return

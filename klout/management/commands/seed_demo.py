@@ -19,7 +19,7 @@ from scoring import demo
 from scoring.ingest.synthetic import SyntheticSpec
 from scoring.selectors import latest_run
 from scoring.services import member_for_user, member_opt_in, member_update
-from scoring.services.runs import score_run
+from scoring.services.runs.execute import score_run
 
 # Demo credentials: printed on purpose, refused in production.
 DEMO_USERS = (
