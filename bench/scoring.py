@@ -142,8 +142,8 @@ def end_to_end() -> None:
     from ingest import import_seconds
 
     from scoring.models import MemberScore
-    from scoring.services.runs import score_run_execute, score_run_start
-    from scoring.services.runs_pg import load_actions_pg
+    from scoring.services.runs.execute import score_run_execute, score_run_start
+    from scoring.services.runs.pg import load_actions_pg
 
     seconds, batch = import_seconds(HIGGS)
     print(f"imported {batch.stored:,} actions for the run in {seconds:.1f}s")
@@ -218,7 +218,7 @@ def synthetic_end_to_end(n_members: int = 1_000_000, n_actions: int = 10_000_000
         return
     from django.db import connection
 
-    from scoring.services.runs import score_run_execute, score_run_start
+    from scoring.services.runs.execute import score_run_execute, score_run_start
 
     started = time.perf_counter()
     with connection.cursor() as cursor:

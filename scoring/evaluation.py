@@ -16,9 +16,9 @@ from pathlib import Path
 
 from scoring.ingest.records import ActionRecord, PostRecord
 from scoring.models import NetworkAccount, Topic
-from scoring.selectors_topics import member_topics
+from scoring.selectors.topics import member_topics
 from scoring.services import actions_import
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 
 EVALUATION_FILE = Path(__file__).resolve().parent / "data" / "topic_evaluation.json"
 NETWORK = "twitter"

@@ -21,7 +21,7 @@ def import_batch_run_task(import_id: int) -> None:
 def score_run_task(self, run_id: int | None = None, shadow: bool = False) -> int:
     """Run the scores (periodic through beat; after a member's own import). Without a run
     id a new run of the active version starts; a retry always goes on with the same run."""
-    from scoring.services.runs import score_run_execute, score_run_start
+    from scoring.services.runs.execute import score_run_execute, score_run_start
 
     try:
         if run_id is None:

@@ -3,73 +3,79 @@ profiles) and the member's data over the API (``/api/v1/``)."""
 
 from django.urls import path
 
-from scoring import api, api_topics, views, views_imports, views_topics
+from scoring.api import imports as import_api
+from scoring.api import members as member_api
+from scoring.api import scores as score_api
+from scoring.api import topics as topic_api
+from scoring.views import imports as import_pages
+from scoring.views import members as member_pages
+from scoring.views import topics as topic_pages
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("settings/", views.member_settings, name="member_settings"),
-    path("settings/consent/in/", views.consent_opt_in, name="consent_opt_in"),
-    path("settings/consent/out/", views.consent_opt_out, name="consent_opt_out"),
-    path("settings/profile/", views.profile_change, name="profile_change"),
-    path("settings/visibility/", views.visibility_change, name="visibility_change"),
+    path("dashboard/", member_pages.dashboard, name="dashboard"),
+    path("settings/", member_pages.member_settings, name="member_settings"),
+    path("settings/consent/in/", member_pages.consent_opt_in, name="consent_opt_in"),
+    path("settings/consent/out/", member_pages.consent_opt_out, name="consent_opt_out"),
+    path("settings/profile/", member_pages.profile_change, name="profile_change"),
+    path("settings/visibility/", member_pages.visibility_change, name="visibility_change"),
     path(
         "settings/networks/<int:account_id>/disconnect/",
-        views.network_disconnect,
+        member_pages.network_disconnect,
         name="network_disconnect",
     ),
-    path("settings/api-token/", views.api_token_reset, name="api_token_reset"),
-    path("imports/", views_imports.member_imports, name="member_imports"),
-    path("imports/<int:import_id>/", views_imports.import_detail, name="import_detail"),
+    path("settings/api-token/", member_pages.api_token_reset, name="api_token_reset"),
+    path("imports/", import_pages.member_imports, name="member_imports"),
+    path("imports/<int:import_id>/", import_pages.import_detail, name="import_detail"),
     path(
         "imports/<int:import_id>/progress.json",
-        views_imports.import_progress,
+        import_pages.import_progress,
         name="import_progress",
     ),
-    path("staff/imports/", views_imports.staff_imports, name="staff_imports"),
-    path("topics/<slug:slug>/hide/", views_topics.topic_hide, name="topic_hide"),
-    path("topics/<slug:slug>/restore/", views_topics.topic_restore, name="topic_restore"),
-    path("topics/<slug:slug>/dispute/", views_topics.topic_dispute, name="topic_dispute"),
-    path("people/<uuid:public_id>/", views_topics.profile, name="profile"),
+    path("staff/imports/", import_pages.staff_imports, name="staff_imports"),
+    path("topics/<slug:slug>/hide/", topic_pages.topic_hide, name="topic_hide"),
+    path("topics/<slug:slug>/restore/", topic_pages.topic_restore, name="topic_restore"),
+    path("topics/<slug:slug>/dispute/", topic_pages.topic_dispute, name="topic_dispute"),
+    path("people/<uuid:public_id>/", topic_pages.profile, name="profile"),
     path(
         "people/<uuid:public_id>/topics/<slug:slug>/plus-k/",
-        views_topics.plus_k_give,
+        topic_pages.plus_k_give,
         name="plus_k_give",
     ),
 ]
 
 api_urlpatterns = [
-    path("me/", api.MeView.as_view(), name="api_me"),
-    path("me/consent/", api.ConsentView.as_view(), name="api_consent"),
-    path("me/networks/", api.NetworkAccountListView.as_view(), name="api_networks"),
+    path("me/", member_api.MeView.as_view(), name="api_me"),
+    path("me/consent/", member_api.ConsentView.as_view(), name="api_consent"),
+    path("me/networks/", member_api.NetworkAccountListView.as_view(), name="api_networks"),
     path(
         "me/networks/<int:account_id>/",
-        api.NetworkAccountDisconnectView.as_view(),
+        member_api.NetworkAccountDisconnectView.as_view(),
         name="api_network_disconnect",
     ),
-    path("imports/", api.ImportListCreateView.as_view(), name="api_imports"),
-    path("imports/<int:import_id>/", api.ImportDetailView.as_view(), name="api_import"),
-    path("me/score/", api.ScoreView.as_view(), name="api_score"),
-    path("me/score/history/", api.ScoreHistoryView.as_view(), name="api_score_history"),
-    path("me/activity/", api.ActivityView.as_view(), name="api_activity"),
-    path("topics/", api_topics.TopicListView.as_view(), name="api_topics"),
-    path("me/topics/", api_topics.MyTopicsView.as_view(), name="api_my_topics"),
-    path("me/topics/<slug:slug>/hide/", api_topics.TopicHideView.as_view(), name="api_topic_hide"),
+    path("imports/", import_api.ImportListCreateView.as_view(), name="api_imports"),
+    path("imports/<int:import_id>/", import_api.ImportDetailView.as_view(), name="api_import"),
+    path("me/score/", score_api.ScoreView.as_view(), name="api_score"),
+    path("me/score/history/", score_api.ScoreHistoryView.as_view(), name="api_score_history"),
+    path("me/activity/", member_api.ActivityView.as_view(), name="api_activity"),
+    path("topics/", topic_api.TopicListView.as_view(), name="api_topics"),
+    path("me/topics/", topic_api.MyTopicsView.as_view(), name="api_my_topics"),
+    path("me/topics/<slug:slug>/hide/", topic_api.TopicHideView.as_view(), name="api_topic_hide"),
     path(
         "me/topics/<slug:slug>/restore/",
-        api_topics.TopicRestoreView.as_view(),
+        topic_api.TopicRestoreView.as_view(),
         name="api_topic_restore",
     ),
     path(
         "me/topics/<slug:slug>/disputes/",
-        api_topics.TopicDisputeView.as_view(),
+        topic_api.TopicDisputeView.as_view(),
         name="api_topic_dispute",
     ),
-    path("me/disputes/", api_topics.MyDisputesView.as_view(), name="api_my_disputes"),
-    path("me/plus-k/", api_topics.MyPlusKView.as_view(), name="api_my_plus_k"),
-    path("people/<uuid:public_id>/", api_topics.ProfileView.as_view(), name="api_profile"),
+    path("me/disputes/", topic_api.MyDisputesView.as_view(), name="api_my_disputes"),
+    path("me/plus-k/", topic_api.MyPlusKView.as_view(), name="api_my_plus_k"),
+    path("people/<uuid:public_id>/", topic_api.ProfileView.as_view(), name="api_profile"),
     path(
         "people/<uuid:public_id>/topics/<slug:slug>/plus-k/",
-        api_topics.PlusKGiveView.as_view(),
+        topic_api.PlusKGiveView.as_view(),
         name="api_plus_k_give",
     ),
 ]

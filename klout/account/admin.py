@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from klout.account.services import account_delete
-from scoring.admin import MemberAdmin
+from scoring.admin.members import MemberAdmin
 from scoring.models import Member
 
 

@@ -84,52 +84,72 @@ class PgStager:
             cursor.execute("ANALYZE import_stage")
             if demo_members:
                 counts["demo_members_created"] = self._demo_members(cursor, t)
-            cursor.execute(
-                "CREATE TEMP TABLE import_resolved ON COMMIT DROP AS "
-                "SELECT s.*, a.id AS subject_account_id "
-                f"FROM import_stage s JOIN {t['account']} a "
-                "ON a.network = s.network AND a.external_id = s.subject_id "
-                f"JOIN {t['member']} m ON m.id = a.member_id AND m.opted_in_at IS NOT NULL"
-            )
-            resolved = cursor.rowcount
+            resolved = self._resolve_subjects(cursor, t)
             counts["not_member"] = self.staged - resolved
-            cursor.execute("ANALYZE import_resolved")
-            cursor.execute(
-                f"INSERT INTO {t['anonymous']} (network, key_hash) "
-                "SELECT DISTINCT r.network, r.actor_key FROM import_resolved r "
-                "WHERE r.actor_key IS NOT NULL AND NOT EXISTS ("
-                f"  SELECT 1 FROM {t['account']} a "
-                "  WHERE a.network = r.network AND a.external_id = r.actor_id) "
-                "ORDER BY r.actor_key "  # in index order: far cheaper index inserts
-                "ON CONFLICT (key_hash) DO NOTHING"
-            )
-            cursor.execute(
-                f"INSERT INTO {t['content']} (account_id, external_id, text, tags, posted_at) "
-                "SELECT DISTINCT ON (subject_account_id, content_id) subject_account_id, "
-                "content_id, coalesce(content_text, ''), coalesce(content_tags, '[]'), NULL "
-                "FROM import_resolved WHERE content_id IS NOT NULL "
-                "ORDER BY subject_account_id, content_id, nullif(content_text, '') NULLS LAST "
-                "ON CONFLICT (account_id, external_id) DO NOTHING"
-            )
-            cursor.execute(
-                f"INSERT INTO {t['action']} (network, subject_id, content_id, actor_account_id, "
-                "actor_anonymous_id, kind, occurred_at, import_batch_id, dedupe_key, created_at, "
-                "actor_cohort) "
-                "SELECT r.network, r.subject_account_id, c.id, aa.id, an.id, r.kind, "
-                "r.occurred_at, %s, r.dedupe_key, now(), r.actor_cohort FROM import_resolved r "
-                f"LEFT JOIN {t['content']} c "
-                "  ON c.account_id = r.subject_account_id AND c.external_id = r.content_id "
-                f"LEFT JOIN {t['account']} aa "
-                "  ON aa.network = r.network AND aa.external_id = r.actor_id "
-                f"LEFT JOIN {t['anonymous']} an ON aa.id IS NULL AND an.key_hash = r.actor_key "
-                "ORDER BY r.dedupe_key "
-                "ON CONFLICT (dedupe_key) DO NOTHING",
-                [import_batch_id],
-            )
-            counts["stored"] = cursor.rowcount
-            counts["duplicates"] = resolved - cursor.rowcount
+            self._anonymous_actors_insert(cursor, t)
+            self._contents_insert(cursor, t)
+            counts["stored"] = self._actions_insert(cursor, t, import_batch_id)
+            counts["duplicates"] = resolved - counts["stored"]
             cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
         return counts
+
+    def _resolve_subjects(self, cursor, t: dict[str, str]) -> int:
+        """The staged actions on opted-in members' accounts, with the subject's account id,
+        into import_resolved. Returns how many."""
+        cursor.execute(
+            "CREATE TEMP TABLE import_resolved ON COMMIT DROP AS "
+            "SELECT s.*, a.id AS subject_account_id "
+            f"FROM import_stage s JOIN {t['account']} a "
+            "ON a.network = s.network AND a.external_id = s.subject_id "
+            f"JOIN {t['member']} m ON m.id = a.member_id AND m.opted_in_at IS NOT NULL"
+        )
+        resolved = cursor.rowcount
+        cursor.execute("ANALYZE import_resolved")
+        return resolved
+
+    def _anonymous_actors_insert(self, cursor, t: dict[str, str]) -> None:
+        """An anonymous actor for each named actor who is nobody's account yet."""
+        cursor.execute(
+            f"INSERT INTO {t['anonymous']} (network, key_hash) "
+            "SELECT DISTINCT r.network, r.actor_key FROM import_resolved r "
+            "WHERE r.actor_key IS NOT NULL AND NOT EXISTS ("
+            f"  SELECT 1 FROM {t['account']} a "
+            "  WHERE a.network = r.network AND a.external_id = r.actor_id) "
+            "ORDER BY r.actor_key "  # in index order: far cheaper index inserts
+            "ON CONFLICT (key_hash) DO NOTHING"
+        )
+
+    def _contents_insert(self, cursor, t: dict[str, str]) -> None:
+        """The posts the actions name that are not stored yet, once each, with a text when
+        any of their actions gave one."""
+        cursor.execute(
+            f"INSERT INTO {t['content']} (account_id, external_id, text, tags, posted_at) "
+            "SELECT DISTINCT ON (subject_account_id, content_id) subject_account_id, "
+            "content_id, coalesce(content_text, ''), coalesce(content_tags, '[]'), NULL "
+            "FROM import_resolved WHERE content_id IS NOT NULL "
+            "ORDER BY subject_account_id, content_id, nullif(content_text, '') NULLS LAST "
+            "ON CONFLICT (account_id, external_id) DO NOTHING"
+        )
+
+    def _actions_insert(self, cursor, t: dict[str, str], import_batch_id: int | None) -> int:
+        """The actions themselves, linked to their post and actor; one already stored (the
+        same dedupe key) is skipped. Returns how many were stored."""
+        cursor.execute(
+            f"INSERT INTO {t['action']} (network, subject_id, content_id, actor_account_id, "
+            "actor_anonymous_id, kind, occurred_at, import_batch_id, dedupe_key, created_at, "
+            "actor_cohort) "
+            "SELECT r.network, r.subject_account_id, c.id, aa.id, an.id, r.kind, "
+            "r.occurred_at, %s, r.dedupe_key, now(), r.actor_cohort FROM import_resolved r "
+            f"LEFT JOIN {t['content']} c "
+            "  ON c.account_id = r.subject_account_id AND c.external_id = r.content_id "
+            f"LEFT JOIN {t['account']} aa "
+            "  ON aa.network = r.network AND aa.external_id = r.actor_id "
+            f"LEFT JOIN {t['anonymous']} an ON aa.id IS NULL AND an.key_hash = r.actor_key "
+            "ORDER BY r.dedupe_key "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            [import_batch_id],
+        )
+        return cursor.rowcount
 
     def _demo_members(self, cursor, t: dict[str, str]) -> int:
         """One flagged, opted-in demo member per subject that is nobody's account."""

@@ -87,21 +87,7 @@ def member_archive_import_create(
     format_name = _check_upload(
         file=file, format_name="twitter-archive", limit=settings.IMPORT_MEMBER_MAX_BYTES
     )
-    if account is None:
-        external_id = (account_external_id or "").strip()
-        if not external_id.isdigit():
-            raise ImportRefused(
-                "Give your X/Twitter account id (digits; in your archive's account.js).",
-                field="account_external_id",
-            )
-        account = network_account_connect(
-            member=member,
-            network="twitter",
-            external_id=external_id,
-            source=NetworkAccount.Source.IMPORT,
-        )
-    elif account.member_id != member.pk or account.network != "twitter":
-        raise ImportRefused("That is not one of your X/Twitter accounts.", field="account")
+    account = _archive_account(member, account, account_external_id)
     batch = ImportBatch.objects.create(
         created_by=member.user,
         member=member,
@@ -114,6 +100,29 @@ def member_archive_import_create(
         bytes_total=file.size,
     )
     return _enqueue(batch)
+
+
+def _archive_account(
+    member: Member, account: NetworkAccount | None, account_external_id: str
+) -> NetworkAccount:
+    """The member's X/Twitter account the archive belongs to: the one chosen (it must be
+    theirs), or the account id given, connected to them here as an imported account."""
+    if account is None:
+        external_id = (account_external_id or "").strip()
+        if not external_id.isdigit():
+            raise ImportRefused(
+                "Give your X/Twitter account id (digits; in your archive's account.js).",
+                field="account_external_id",
+            )
+        return network_account_connect(
+            member=member,
+            network="twitter",
+            external_id=external_id,
+            source=NetworkAccount.Source.IMPORT,
+        )
+    if account.member_id != member.pk or account.network != "twitter":
+        raise ImportRefused("That is not one of your X/Twitter accounts.", field="account")
+    return account
 
 
 @transaction.atomic
@@ -192,32 +201,8 @@ def import_batch_process(
         name=batch.original_name,
         max_bytes=batch.bytes_total * settings.IMPORT_MAX_EXPANSION if batch.bytes_total else None,
     )
-
-    def progress(summary: ImportSummary) -> None:
-        cache.set(
-            progress_key(batch.pk),
-            {"read": summary.read, "bytes_read": source.bytes_read},
-            PROGRESS_TTL_SECONDS,
-        )
-        if on_progress is not None:
-            on_progress(summary, source.bytes_read)
-
     try:
-        items = parse(
-            batch.format,
-            source,
-            source=batch.original_name,
-            now=timezone.now(),
-            network=batch.network or None,
-            account_id=batch.account_external_id or None,
-        )
-        actions_import(
-            records=items,
-            demo_members=batch.demo_members,
-            skip_invalid=batch.skip_invalid,
-            import_batch=batch,
-            on_progress=progress,
-        )
+        _parse_and_store(batch, source, _progress_reporter(batch, source, on_progress))
     except IngestError as error:
         _fail(batch, str(error))
     except Exception as error:  # the import must end, and say so, whatever went wrong
@@ -229,6 +214,47 @@ def import_batch_process(
         )
     batch.refresh_from_db()
     return batch
+
+
+def _progress_reporter(
+    batch: ImportBatch,
+    source: LineSource,
+    on_progress: Callable[[ImportSummary, int], None] | None,
+) -> Callable[[ImportSummary], None]:
+    """What the import calls after each chunk: the progress goes to the cache, where the
+    import's page reads it, and to ``on_progress`` when given."""
+
+    def progress(summary: ImportSummary) -> None:
+        cache.set(
+            progress_key(batch.pk),
+            {"read": summary.read, "bytes_read": source.bytes_read},
+            PROGRESS_TTL_SECONDS,
+        )
+        if on_progress is not None:
+            on_progress(summary, source.bytes_read)
+
+    return progress
+
+
+def _parse_and_store(
+    batch: ImportBatch, source: LineSource, progress: Callable[[ImportSummary], None]
+) -> None:
+    """Parse the file in the batch's format and store its records, in one transaction."""
+    items = parse(
+        batch.format,
+        source,
+        source=batch.original_name,
+        now=timezone.now(),
+        network=batch.network or None,
+        account_id=batch.account_external_id or None,
+    )
+    actions_import(
+        records=items,
+        demo_members=batch.demo_members,
+        skip_invalid=batch.skip_invalid,
+        import_batch=batch,
+        on_progress=progress,
+    )
 
 
 def import_batch_run(*, import_id: int) -> ImportBatch:

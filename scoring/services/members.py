@@ -129,11 +129,7 @@ def network_account_connect(
     to the account, and an unproven claim by another member (an archive upload) is removed.
     Raises NetworkAccountTaken when another member holds the account otherwise.
     """
-    external_id = (external_id or "").strip()
-    if not is_valid_slug(network):
-        raise InvalidNetwork(f"{network!r} is not a network slug.", field="network")
-    if not external_id:
-        raise InvalidNetwork("The account needs its id on the network.", field="external_id")
+    external_id = _valid_account_id(network, external_id)
     proven = source == NetworkAccount.Source.OAUTH
     existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
     if existing is not None and existing.member_id == member.pk:
@@ -143,17 +139,45 @@ def network_account_connect(
             _actions_taken_before_joining_link(existing)
         return existing
     if existing is not None:
-        if not (proven and existing.source != source):
-            raise NetworkAccountTaken(
-                f"This {network} account is already connected to another member.",
-                field="external_id",
-            )
-        # An account claimed without proof (an archive upload) yields to its owner, who
-        # has just proved it by logging in with the network.
-        _network_account_remove(existing)
+        _unproven_claim_yield(existing, proven=proven)
+    account = _network_account_create(
+        member=member, network=network, external_id=external_id, handle=handle, source=source
+    )
+    if proven:
+        _actions_taken_before_joining_link(account)
+    return account
+
+
+def _valid_account_id(network: str, external_id: str) -> str:
+    """The account's id on the network, stripped; refused when it or the network is not
+    valid."""
+    external_id = (external_id or "").strip()
+    if not is_valid_slug(network):
+        raise InvalidNetwork(f"{network!r} is not a network slug.", field="network")
+    if not external_id:
+        raise InvalidNetwork("The account needs its id on the network.", field="external_id")
+    return external_id
+
+
+def _unproven_claim_yield(existing: NetworkAccount, *, proven: bool) -> None:
+    """Another member holds the account. An account claimed without proof (an archive
+    upload) yields to its owner, who has just proved it by logging in with the network;
+    otherwise the account is taken."""
+    if not (proven and existing.source != NetworkAccount.Source.OAUTH):
+        raise NetworkAccountTaken(
+            f"This {existing.network} account is already connected to another member.",
+            field="external_id",
+        )
+    _network_account_remove(existing)
+
+
+def _network_account_create(
+    *, member: Member, network: str, external_id: str, handle: str, source: str
+) -> NetworkAccount:
+    """The new account row; another member connecting it at the same moment is refused."""
     try:
         with transaction.atomic():
-            account = NetworkAccount.objects.create(
+            return NetworkAccount.objects.create(
                 member=member,
                 network=network,
                 external_id=external_id,
@@ -164,9 +188,6 @@ def network_account_connect(
         raise NetworkAccountTaken(
             f"This {network} account was just connected by another member.", field="external_id"
         ) from None
-    if proven:
-        _actions_taken_before_joining_link(account)
-    return account
 
 
 def _actions_taken_before_joining_link(account: NetworkAccount) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from core.errors import PermissionDenied
 from scoring.errors import DisputeRefused, PlusKLimit, PlusKRefused, TopicNotShown
 from scoring.models import Member, PlusK, Topic, TopicDispute, TopicHide, Visibility
-from scoring.selectors_topics import member_topic_score
+from scoring.selectors.topics import member_topic_score
 
 PLUS_K_PER_DAY = 5
 PLUS_K_REPEAT_DAYS = 7

@@ -219,7 +219,7 @@ def test_query_and_decision_always_agree(campaign, topics, crowd, targeting):
 
 def test_visibility_changes_and_runs_keep_the_score_flag_in_step(campaign):
     from scoring.services import member_update
-    from scoring.services.runs import score_run
+    from scoring.services.runs.execute import score_run
 
     member = OptedInMemberFactory(visibility=Visibility.PRIVATE)
     run = score_run()
@@ -238,7 +238,7 @@ def test_visibility_changes_and_runs_keep_the_score_flag_in_step(campaign):
 def test_visibility_changed_in_the_site_admin_reaches_the_scores(client, campaign):
     from django.urls import reverse
 
-    from scoring.services.runs import score_run
+    from scoring.services.runs.execute import score_run
     from tests.factories import UserFactory
 
     member = OptedInMemberFactory(visibility=Visibility.PRIVATE)

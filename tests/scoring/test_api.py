@@ -154,7 +154,7 @@ def test_unknown_api_path_is_json_404(api):
 
 
 def test_unhandled_api_error_is_json_500(api, monkeypatch):
-    from scoring import selectors
+    from scoring.selectors import members as selectors
 
     def boom(**kwargs):
         raise RuntimeError("kaput")

@@ -59,7 +59,7 @@ def test_data_export_is_not_cached(member_client):
 
 def test_data_export_includes_topics_hides_disputes_and_plus_k(client):
     from scoring.models import PlusK, Topic, TopicDispute, TopicHide
-    from scoring.services.runs import score_run
+    from scoring.services.runs.execute import score_run
     from tests.factories import MemberTopicScoreFactory
 
     member = MemberFactory(display_name="Ada")

@@ -10,7 +10,7 @@ from django.db import connection
 
 from scoring.errors import PlusKLimit, PlusKRefused
 from scoring.models import MemberScore, MemberTopicScore, PlusK, Visibility
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 from scoring.services.topics_members import PLUS_K_PER_DAY, plus_k_give, topic_hide
 from tests.conftest import requires_postgres
 from tests.factories import MemberTopicScoreFactory, OptedInMemberFactory

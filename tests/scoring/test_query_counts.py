@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from scoring.models import ImportBatch
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 from tests.factories import ActionFactory, NetworkAccountFactory
 
 pytestmark = pytest.mark.django_db

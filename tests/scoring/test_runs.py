@@ -12,17 +12,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from scoring import selectors_scores
 from scoring.errors import VersionNotReady
 from scoring.ingest.records import ActionRecord
 from scoring.models import Action, AlgorithmVersion, MemberScore, ScoreRun
+from scoring.selectors import scores as selectors_scores
 from scoring.services import actions_import, member_opt_out
-from scoring.services.runs import (
-    algorithm_version_activate,
-    algorithm_version_create,
-    score_run_execute,
-    score_run_start,
-)
+from scoring.services.runs.execute import score_run_execute, score_run_start
+from scoring.services.versions import algorithm_version_activate, algorithm_version_create
 from tests.factories import ActionFactory, MemberFactory, NetworkAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +69,7 @@ def test_run_scores_every_opted_in_member_and_nobody_else(world):
 
 def test_failed_run_leaves_previous_scores_in_force(world, monkeypatch):
     first = _run()
-    from scoring.services import runs
+    from scoring.services.runs import execute as runs
 
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory")
@@ -273,7 +269,7 @@ def test_admin_shadow_report_page(world, admin_client):
 
 def test_member_who_opts_out_during_a_run_keeps_no_score(world, monkeypatch):
     a, *_ = world
-    from scoring.services import runs
+    from scoring.services.runs import execute as runs
 
     real = runs.compute
 
@@ -292,7 +288,7 @@ def test_member_who_opts_out_during_a_run_keeps_no_score(world, monkeypatch):
 def test_member_deleted_during_a_run_does_not_fail_it(world, monkeypatch):
     a, *_ = world
     from klout.account.services import account_delete
-    from scoring.services import runs
+    from scoring.services.runs import execute as runs
 
     real = runs.compute
 
@@ -559,7 +555,7 @@ def test_actions_of_a_subject_outside_the_members_read_are_dropped_not_misassign
     world, monkeypatch
 ):
     a, b, c, _ = world
-    from scoring.services import runs
+    from scoring.services.runs import loading as runs
 
     real = runs._action_columns
 

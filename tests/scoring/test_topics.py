@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 
 from scoring.errors import DisputeRefused, TopicFileInvalid, TopicNotShown
 from scoring.models import ContentTopic, MemberTopicScore, Topic, TopicDispute
-from scoring.selectors_topics import member_topic_score, member_topics
+from scoring.selectors.topics import member_topic_score, member_topics
 from scoring.services import member_opt_out
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 from scoring.services.topics import content_topics_refresh, topics_load
 from scoring.services.topics_members import (
     topic_dispute_create,

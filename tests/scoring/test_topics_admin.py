@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from scoring.models import Topic, TopicDispute, TopicHide
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 from scoring.services.topics import content_topics_refresh
 from scoring.services.topics_members import topic_dispute_create
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from scoring.models import PlusK, TopicDispute, TopicHide, Visibility
-from scoring.services.runs import score_run_execute, score_run_start
+from scoring.services.runs.execute import score_run_execute, score_run_start
 from tests.factories import OptedInMemberFactory
 from tests.scoring.topic_world import AS_OF
 

@@ -17,9 +17,9 @@ from campaigns.models import Brand
 from campaigns.services import brand_create
 from scoring import demo
 from scoring.ingest.synthetic import SyntheticSpec
-from scoring.selectors_scores import latest_run
+from scoring.selectors import latest_run
 from scoring.services import member_for_user, member_opt_in, member_update
-from scoring.services.runs import score_run
+from scoring.services.runs.execute import score_run
 
 # Demo credentials: printed on purpose, refused in production.
 DEMO_USERS = (

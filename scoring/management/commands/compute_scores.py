@@ -7,8 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.models import AlgorithmVersion
-from scoring.selectors_scores import shadow_report
-from scoring.services.runs import score_run
+from scoring.selectors.scores import shadow_report
+from scoring.services.runs.execute import score_run
 
 
 class Command(BaseCommand):

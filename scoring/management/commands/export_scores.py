@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.exports import write_scores_csv
 from scoring.models import ScoreRun
-from scoring.selectors_scores import latest_run
+from scoring.selectors.scores import latest_run
 
 
 class Command(BaseCommand):

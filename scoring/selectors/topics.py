@@ -24,7 +24,7 @@ from scoring.models import (
     TopicHide,
     Visibility,
 )
-from scoring.selectors_scores import latest_run
+from scoring.selectors.scores import latest_run
 
 TOPIC_RELATED = ("topic__parent__parent",)
 
@@ -160,49 +160,3 @@ def plus_k_received(*, member: Member, limit: int = 50) -> QuerySet[PlusK]:
 
 def member_disputes(*, member: Member) -> QuerySet[TopicDispute]:
     return TopicDispute.objects.filter(member=member).select_related(*TOPIC_RELATED)
-
-
-def member_topics_export_section(*, member: Member) -> dict:
-    """The member's topic data for "download my data". Other members appear only as
-    "member"."""
-    scores = (
-        MemberTopicScore.objects.filter(member=member)
-        .select_related("topic", "run")
-        .order_by("run__as_of", "topic__slug")
-    )
-    return {
-        "topic_scores": [
-            {
-                "run_as_of": s.run.as_of.isoformat(),
-                "topic": s.topic.slug,
-                "score": s.score,
-                "posts": s.posts,
-                "people": s.people,
-                "actions": s.actions,
-                "plus_k": s.plus_k,
-            }
-            for s in scores
-        ],
-        "hidden_topics": [
-            {"topic": h.topic.slug, "hidden_at": h.hidden_at.isoformat()}
-            for h in TopicHide.objects.filter(member=member).select_related("topic")
-        ],
-        "topic_disputes": [
-            {
-                "topic": d.topic.slug,
-                "reason": d.reason,
-                "status": d.status,
-                "created_at": d.created_at.isoformat(),
-                "staff_response": d.staff_response,
-            }
-            for d in member_disputes(member=member)
-        ],
-        "plus_k_given": [
-            {"to": "member", "topic": k.topic.slug, "given_at": k.given_at.isoformat()}
-            for k in PlusK.objects.filter(giver=member).select_related("topic")
-        ],
-        "plus_k_received": [
-            {"from": "member", "topic": k.topic.slug, "given_at": k.given_at.isoformat()}
-            for k in PlusK.objects.filter(receiver=member).select_related("topic")
-        ],
-    }

@@ -25,7 +25,7 @@ from scoring.models import (
     ScoreRun,
     TopicHide,
 )
-from scoring.selectors_scores import latest_run
+from scoring.selectors.scores import latest_run
 
 SCORE_BANDS = ((1, 20), (21, 40), (41, 60), (61, 80), (81, 100))
 
@@ -52,14 +52,23 @@ def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> Que
     run = run or latest_run()
     if run is None:
         return MemberScore.objects.none().values("member_id", "score")
-    if not targeting.topics:
-        rows = MemberScore.objects.filter(
-            run=run,
-            visible_to_brands=True,
-            score__gte=targeting.min_score,
-            score__lte=targeting.max_score,
-        )
-        return _on_networks(rows, targeting).values("member_id", "score")
+    rows = _topic_scores(targeting, run) if targeting.topics else _overall_scores(targeting, run)
+    return _on_networks(rows, targeting).values("member_id", "score")
+
+
+def _overall_scores(targeting: Targeting, run: ScoreRun) -> QuerySet:
+    """The run's scores in the targeting's range, of members visible to brands."""
+    return MemberScore.objects.filter(
+        run=run,
+        visible_to_brands=True,
+        score__gte=targeting.min_score,
+        score__lte=targeting.max_score,
+    )
+
+
+def _topic_scores(targeting: Targeting, run: ScoreRun) -> QuerySet:
+    """Per member visible to brands with an overall score in range: the topics of the
+    targeting they meet (shown, at their minimum), any or all of them as it asks."""
     wanted = Q()
     for topic_id, minimum in targeting.topics:
         wanted |= Q(topic_id=topic_id, score__gte=minimum)
@@ -78,7 +87,7 @@ def targeted_scores(*, targeting: Targeting, run: ScoreRun | None = None) -> Que
     )
     if targeting.topic_mode == "all":
         rows = rows.filter(topics_met=len(targeting.topics))
-    return _on_networks(rows, targeting).values("member_id", "score")
+    return rows
 
 
 def _on_networks(rows: QuerySet, targeting: Targeting) -> QuerySet:

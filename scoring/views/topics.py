@@ -11,15 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from scoring import selectors_topics, services
+from scoring import services
 from scoring.forms import DisputeForm
 from scoring.models import Topic
-from scoring.selectors_scores import latest_run, member_score
+from scoring.selectors.scores import latest_run, member_score
+from scoring.selectors.topics import evidence_bar, member_topics, public_profile, topic_by_slug
 from scoring.services import topics_members
 
 
 def _topic(slug: str) -> Topic:
-    topic = selectors_topics.topic_by_slug(slug)
+    topic = topic_by_slug(slug)
     if topic is None:
         raise Http404("No such topic.")
     return topic
@@ -51,9 +52,7 @@ def topic_restore(request: HttpRequest, slug: str) -> HttpResponse:
 def topic_dispute(request: HttpRequest, slug: str) -> HttpResponse:
     topic = _topic(slug)
     member = services.member_for_user(user=request.user)
-    mine = {
-        t.topic.pk: t for t in selectors_topics.member_topics(member=member, include_hidden=True)
-    }
+    mine = {t.topic.pk: t for t in member_topics(member=member, include_hidden=True)}
     if topic.pk not in mine:
         raise Http404("You have no evidence for this topic.")
     form = DisputeForm(request.POST or None)
@@ -72,7 +71,7 @@ def topic_dispute(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def profile(request: HttpRequest, public_id) -> HttpResponse:
-    member = selectors_topics.public_profile(public_id=public_id)
+    member = public_profile(public_id=public_id)
     if member is None:
         raise Http404("No public profile here.")
     viewer = None
@@ -81,9 +80,9 @@ def profile(request: HttpRequest, public_id) -> HttpResponse:
     context = {
         "profile": member,
         "score": member_score(member=member),
-        "topics": selectors_topics.member_topics(member=member),
+        "topics": member_topics(member=member),
         "run": latest_run(),
-        "bar": selectors_topics.evidence_bar(),
+        "bar": evidence_bar(),
         "can_give": viewer is not None and viewer.pk != member.pk,
         "is_self": viewer is not None and viewer.pk == member.pk,
     }
@@ -93,7 +92,7 @@ def profile(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_POST
 def plus_k_give(request: HttpRequest, public_id, slug: str) -> HttpResponse:
-    receiver = selectors_topics.public_profile(public_id=public_id)
+    receiver = public_profile(public_id=public_id)
     if receiver is None:
         raise Http404("No public profile here.")
     topic = _topic(slug)

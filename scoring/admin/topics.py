@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.errors import DomainError
 from scoring.models import MemberTopicScore, PlusK, Topic, TopicDispute
-from scoring.selectors_topics import member_topics
+from scoring.selectors.topics import member_topics
 from scoring.services.topics import HASHTAG_RE
 from scoring.services.topics_members import topic_dispute_resolve
 from scoring.tasks import content_topics_refresh_task

@@ -12,28 +12,33 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from scoring import selectors, selectors_scores, selectors_topics, services
+from scoring import services
 from scoring.forms import ConsentForm, ProfileForm, VisibilityForm
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
+from scoring.selectors.members import (
+    member_activity_summary,
+    member_network_accounts,
+    user_api_token,
+)
+from scoring.selectors.scores import history_chart, member_score_history, member_statement
+from scoring.selectors.topics import evidence_bar, member_topics
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
-    history = selectors_scores.member_score_history(member=member) if member.is_opted_in else []
+    history = member_score_history(member=member) if member.is_opted_in else []
     context = {
         "member": member,
-        "accounts": list(selectors.member_network_accounts(member=member)),
-        "activity": selectors.member_activity_summary(member=member),
+        "accounts": list(member_network_accounts(member=member)),
+        "activity": member_activity_summary(member=member),
         "consent_form": ConsentForm(),
-        "statement": selectors_scores.member_statement(member=member)
-        if member.is_opted_in
-        else None,
-        "chart": selectors_scores.history_chart(history),
+        "statement": member_statement(member=member) if member.is_opted_in else None,
+        "chart": history_chart(history),
         "history": history,
-        "topics": selectors_topics.member_topics(member=member, include_hidden=True),
-        "bar": selectors_topics.evidence_bar(),
+        "topics": member_topics(member=member, include_hidden=True),
+        "bar": evidence_bar(),
     }
     return render(request, "scoring/dashboard.html", context)
 
@@ -52,13 +57,13 @@ def member_settings(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
     context = {
         "member": member,
-        "accounts": list(selectors.member_network_accounts(member=member)),
+        "accounts": list(member_network_accounts(member=member)),
         "consent_events": list(member.consent_events.all()),
         "consent_form": ConsentForm(),
         "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
         "profile_form": ProfileForm(initial={"display_name": member.display_name}),
         "providers": _connectable_providers(request),
-        "api_token": selectors.user_api_token(user=request.user),
+        "api_token": user_api_token(user=request.user),
     }
     return render(request, "scoring/settings.html", context)
 

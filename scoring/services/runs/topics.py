@@ -122,7 +122,8 @@ def _giver_nodes(giver: np.ndarray, data) -> tuple[np.ndarray, int]:
 
 
 def _topic_calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarray:
-    """Frozen like the overall calibration (see runs._calibration), on topic scores."""
+    """Frozen like the overall calibration (see writing.version_calibration), on topic
+    scores."""
     if version.topic_calibration is not None:
         return np.asarray(version.topic_calibration)
     breakpoints = calibration.fit(raw)

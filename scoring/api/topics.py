@@ -12,9 +12,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors_topics, services
+from scoring import services
 from scoring.models import Member, PlusK, Topic, TopicDispute, Visibility
-from scoring.selectors_scores import member_score
+from scoring.selectors.scores import member_score
+from scoring.selectors.topics import (
+    member_disputes,
+    member_topics,
+    plus_k_given,
+    plus_k_received,
+    public_profile,
+    topic_by_slug,
+    topic_tree,
+)
 from scoring.services.topics_members import (
     plus_k_give,
     topic_dispute_create,
@@ -40,11 +49,11 @@ class TopicListView(ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return selectors_topics.topic_tree().order_by("pk")
+        return topic_tree().order_by("pk")
 
 
 def _topic(slug: str) -> Topic:
-    topic = selectors_topics.topic_by_slug(slug)
+    topic = topic_by_slug(slug)
     if topic is None:
         raise NotFound(f"No topic {slug!r}.")
     return topic
@@ -83,7 +92,7 @@ class MyTopicsView(APIView):
     @extend_schema(responses=MemberTopicOutput(many=True))
     def get(self, request):
         member = services.member_for_user(user=request.user)
-        topics = selectors_topics.member_topics(member=member, include_hidden=True)
+        topics = member_topics(member=member, include_hidden=True)
         return Response(MemberTopicOutput(topics, many=True).data)
 
 
@@ -133,7 +142,7 @@ class MyDisputesView(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return TopicDispute.objects.none()
         member = services.member_for_user(user=self.request.user)
-        return selectors_topics.member_disputes(member=member)
+        return member_disputes(member=member)
 
 
 def _name(member: Member) -> str:
@@ -165,10 +174,8 @@ class MyPlusKView(APIView):
         member = services.member_for_user(user=request.user)
         return Response(
             {
-                "given": PlusKOutput(selectors_topics.plus_k_given(member=member), many=True).data,
-                "received": PlusKOutput(
-                    selectors_topics.plus_k_received(member=member), many=True
-                ).data,
+                "given": PlusKOutput(plus_k_given(member=member), many=True).data,
+                "received": PlusKOutput(plus_k_received(member=member), many=True).data,
             }
         )
 
@@ -189,7 +196,7 @@ class ProfileOutput(serializers.Serializer):
 
 
 def _profile(public_id) -> Member:
-    member = selectors_topics.public_profile(public_id=public_id)
+    member = public_profile(public_id=public_id)
     if member is None:
         raise NotFound("No public profile here.")
     return member
@@ -208,7 +215,7 @@ class ProfileView(APIView):
             "public_id": member.public_id,
             "display_name": member.display_name or "A member",
             "score": current.score if current else None,
-            "topics": selectors_topics.member_topics(member=member, with_evidence=False),
+            "topics": member_topics(member=member, with_evidence=False),
         }
         return Response(ProfileOutput(data).data)
 

@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from core.errors import DomainError
-from scoring import selectors, services
+from scoring import services
 from scoring.forms import MemberArchiveForm, StaffImportForm
+from scoring.selectors.members import import_batches_visible_to, member_twitter_accounts
 from scoring.services.imports import (
     import_batch_progress,
     member_archive_import_create,
@@ -42,7 +43,7 @@ def member_imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and _too_large(request, settings.IMPORT_MEMBER_MAX_BYTES):
         return redirect("member_imports")
     member = services.member_for_user(user=request.user)
-    accounts = selectors.member_twitter_accounts(member=member)
+    accounts = member_twitter_accounts(member=member)
     form = MemberArchiveForm(request.POST or None, request.FILES or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,7 +58,7 @@ def member_imports(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{batch.original_name} is being imported.")
             return redirect("import_detail", import_id=batch.pk)
-    imports = selectors.import_batches_visible_to(user=request.user).filter(member=member)[:50]
+    imports = import_batches_visible_to(user=request.user).filter(member=member)[:50]
     return render(
         request, "scoring/imports.html", {"form": form, "imports": imports, "member": member}
     )
@@ -85,13 +86,13 @@ def staff_imports(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{batch.original_name} is being imported.")
             return redirect("import_detail", import_id=batch.pk)
-    imports = selectors.import_batches_visible_to(user=request.user)[:100]
+    imports = import_batches_visible_to(user=request.user)[:100]
     return render(request, "scoring/staff_imports.html", {"form": form, "imports": imports})
 
 
 @login_required
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
-    batch = get_object_or_404(selectors.import_batches_visible_to(user=request.user), pk=import_id)
+    batch = get_object_or_404(import_batches_visible_to(user=request.user), pk=import_id)
     context = {"batch": batch, "progress": import_batch_progress(batch=batch)}
     return render(request, "scoring/import_detail.html", context)
 
@@ -99,5 +100,5 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 @never_cache
 @login_required
 def import_progress(request: HttpRequest, import_id: int) -> JsonResponse:
-    batch = get_object_or_404(selectors.import_batches_visible_to(user=request.user), pk=import_id)
+    batch = get_object_or_404(import_batches_visible_to(user=request.user), pk=import_id)
     return JsonResponse(import_batch_progress(batch=batch))
