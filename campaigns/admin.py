@@ -22,6 +22,7 @@ from campaigns.models import (
     StripeEvent,
 )
 from campaigns.services.campaigns import campaign_approve, campaign_fund_by_invoice, campaign_reject
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 
 
@@ -167,19 +168,8 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{campaign.name}: funded by invoice.")
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "campaign",
         "provider",
@@ -193,7 +183,7 @@ class PaymentAdmin(ReadOnly):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnly):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = [
         "payment",
         "reason",
@@ -215,7 +205,7 @@ class RefundAdmin(ReadOnly):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnly):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "status", "received_at", "processed_at", "error"]
     list_filter = ["status", "type"]
     search_fields = ["event_id"]

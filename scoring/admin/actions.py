@@ -1,22 +1,10 @@
-"""Site-staff admin for the action log and the imports that fill it: read only."""
+"""Site-staff admin for the action log and the imports that fill it: read only, since the
+log changes only through imports and the members' own choices, which apply consent."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from scoring.models import Action, AnonymousActor, Content, ImportBatch
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The action log changes only through imports and the members' own choices, which
-    apply consent; staff read it here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AnonymousActor)

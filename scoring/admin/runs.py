@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
-from scoring.admin.actions import ReadOnlyAdmin
 from scoring.exports import write_scores_csv
 from scoring.models import AlgorithmVersion, ScoreRun
 from scoring.selectors.scores import shadow_report
