@@ -60,6 +60,16 @@ else:
         or hashlib.sha256(b"klout-dev-actor-hash:" + SECRET_KEY.encode()).hexdigest()
     )
 
+# The key that seals network sessions stored in the database (core/sealing.py). Changing it
+# makes stored sessions unreadable: members would have to connect their networks again.
+if IS_PRODUCTION:
+    NETWORK_TOKEN_KEY = env_required("NETWORK_TOKEN_KEY", "it encrypts stored network sessions.")
+else:
+    NETWORK_TOKEN_KEY = (
+        env_str("NETWORK_TOKEN_KEY")
+        or hashlib.sha256(b"klout-dev-network-token:" + SECRET_KEY.encode()).hexdigest()
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -268,6 +278,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "sync-live-networks": {
+        "task": "scoring.tasks.network_accounts_sync_due_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
     "score-run-nightly": {
         "task": "scoring.tasks.score_run_task",
         "schedule": crontab(hour=2, minute=0),
@@ -332,6 +346,16 @@ if STRIPE_ENABLED and not STRIPE_WEBHOOK_SECRET:
         "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: webhooks could not be verified."
     )
 
+# --- Live networks ---------------------------------------------------------------------------
+# Bluesky's public AppView (reads, no login), its entryway (sign-in sessions) and Jetstream (the
+# live stream). Tests and staging point them at local fakes.
+BLUESKY_APPVIEW_URL = env_str("BLUESKY_APPVIEW_URL") or "https://public.api.bsky.app"
+BLUESKY_SERVICE_URL = env_str("BLUESKY_SERVICE_URL") or "https://bsky.social"
+BLUESKY_JETSTREAM_URL = (
+    env_str("BLUESKY_JETSTREAM_URL") or "wss://jetstream2.us-east.bsky.network/subscribe"
+)
+SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
+
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -382,7 +406,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per request to a network (with its URL): only failures are worth a line.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------------

@@ -50,3 +50,20 @@ class PlusKLimit(DomainError):
 
 class DisputeRefused(Conflict):
     code = "dispute_refused"
+
+
+class NetworkConnectFailed(DomainError):
+    """Signing in to the network did not prove the account: the message says why."""
+
+    code = "network_connect_failed"
+
+
+class SyncTooSoon(DomainError):
+    code = "sync_too_soon"
+    status = 429
+
+
+class SyncNotPossible(Conflict):
+    """The account cannot sync (no connector for its network, or no session)."""
+
+    code = "sync_not_possible"

@@ -20,6 +20,7 @@ class Network:
 KNOWN_NETWORKS: dict[str, Network] = {
     n.slug: n
     for n in (
+        Network("bluesky", "Bluesky"),
         Network("twitter", "X/Twitter", "twitter_oauth2"),
         Network("facebook", "Facebook profile", "facebook"),
         Network("facebook_page", "Facebook page"),

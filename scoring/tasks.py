@@ -42,3 +42,27 @@ def content_topics_refresh_task() -> int:
     from scoring.services.topics import content_topics_refresh
 
     return content_topics_refresh()
+
+
+@shared_task(bind=True, max_retries=8)
+def network_account_sync_task(self, account_id: int) -> str | None:
+    """Sync one live network account (connect, "Sync now", the daily round). A passing
+    fault retries with backoff and the walk goes on from its stored cursor; a rate limit
+    comes back when the network says."""
+    from scoring.connectors.base import Unavailable
+    from scoring.services.sync import network_account_sync
+
+    try:
+        state = network_account_sync(account_id=account_id)
+    except (Unavailable, OperationalError) as error:
+        raise self.retry(exc=error, countdown=min(1800, 30 * 2**self.request.retries)) from error
+    return state.status if state is not None else None
+
+
+@shared_task
+def network_accounts_sync_due_task() -> int:
+    """Daily (beat, before the nightly score run): queue every account not synced in a day,
+    spread out, to backfill what the stream missed."""
+    from scoring.services.sync import accounts_sync_due
+
+    return accounts_sync_due()

@@ -11,6 +11,7 @@ from scoring.models.members import (
     network_slug_validator,
 )
 from scoring.models.scores import AlgorithmVersion, MemberScore, ScoreRun
+from scoring.models.sync import NetworkSession, StreamCursor, SyncState, SyncStatus
 from scoring.models.topics import (
     ContentTopic,
     MemberTopicScore,
@@ -34,8 +35,12 @@ __all__ = [
     "MemberScore",
     "MemberTopicScore",
     "NetworkAccount",
+    "NetworkSession",
     "PlusK",
     "ScoreRun",
+    "StreamCursor",
+    "SyncState",
+    "SyncStatus",
     "Topic",
     "TopicDispute",
     "TopicHide",

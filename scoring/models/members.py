@@ -105,6 +105,7 @@ class NetworkAccount(models.Model):
 
     class Source(models.TextChoices):
         OAUTH = "oauth", "Connected by logging in with the network"
+        SESSION = "session", "Connected by signing in to the network (app password)"
         IMPORT = "import", "Added from an archive the member imported"
         DEMO = "demo", "Generated demo account"
 

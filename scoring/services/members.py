@@ -39,6 +39,9 @@ from scoring.models import (
 from scoring.networks import KNOWN_NETWORKS, is_valid_slug
 from scoring.services.visibility import member_scores_change_lock, member_scores_visibility_set
 
+# How a member proves an account is theirs: logging in with it, or signing in to it.
+PROVEN_SOURCES = (NetworkAccount.Source.OAUTH, NetworkAccount.Source.SESSION)
+
 
 def member_for_user(*, user) -> Member:
     """The member profile of a user, created (not opted in, private) on first use."""
@@ -124,13 +127,14 @@ def network_account_connect(
 ) -> NetworkAccount:
     """Link a network account to the member. Idempotent for the same member.
 
-    With ``source=OAUTH`` (the member proved the account by logging in with the network),
+    With a proven source (OAUTH: the member logged in with the network; SESSION: they
+    signed in to it with an app password),
     actions this person took while not a member, stored under an anonymous actor, are linked
     to the account, and an unproven claim by another member (an archive upload) is removed.
     Raises NetworkAccountTaken when another member holds the account otherwise.
     """
     external_id = _valid_account_id(network, external_id)
-    proven = source == NetworkAccount.Source.OAUTH
+    proven = source in PROVEN_SOURCES
     existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
     if existing is not None and existing.member_id == member.pk:
         if proven and existing.source != source:  # the member's own claim, now proven
@@ -163,12 +167,30 @@ def _unproven_claim_yield(existing: NetworkAccount, *, proven: bool) -> None:
     """Another member holds the account. An account claimed without proof (an archive
     upload) yields to its owner, who has just proved it by logging in with the network;
     otherwise the account is taken."""
-    if not (proven and existing.source != NetworkAccount.Source.OAUTH):
+    if not (proven and existing.source not in PROVEN_SOURCES):
         raise NetworkAccountTaken(
             f"This {existing.network} account is already connected to another member.",
             field="external_id",
         )
     _network_account_remove(existing)
+    _claim_lost_tell(existing)
+
+
+def _claim_lost_tell(account: NetworkAccount) -> None:
+    """The member who had added the account from an archive is told it went to its owner."""
+    email = account.member.user.email if account.member.user_id else ""
+    if not email:
+        return
+    from core.tasks import email_send
+
+    label, name = account.network_label, account.handle or account.external_id
+    body = (
+        f"The {label} account {name} was connected by a member who proved they own it, by "
+        "signing in with it. It has been removed from your Klout Fair account, with the posts "
+        "and actions imported for it.\n"
+    )
+    subject = f"{label} account {name} removed"
+    transaction.on_commit(lambda: email_send.delay(to=[email], subject=subject, body=body))
 
 
 def _network_account_create(

@@ -1,0 +1,272 @@
+"""Live networks: connecting an account by proof, and syncing it through its connector.
+
+A sync walks the account's window page by page (scoring.connectors). Each page's records go
+through the import path (``actions_import``: consent-filtered, deduplicated by each action's
+unique key) and, in the same transaction, the page's cursor and counts are stored. So a
+sync killed at any moment resumes after its last stored page, a page read twice adds
+nothing, and an account disconnected (or a member who opts out) mid-sync stops it at the
+next page: its row lock is taken by each page, and nothing is stored once it is gone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.sealing import SealBroken, seal, unseal
+from scoring.connectors import bluesky
+from scoring.connectors.base import (
+    AccountNotFound,
+    Connector,
+    ConnectorError,
+    Page,
+    RateLimited,
+    Refused,
+    SessionExpired,
+    Unavailable,
+)
+from scoring.engine.model import Parameters
+from scoring.errors import NetworkConnectFailed, SyncNotPossible, SyncTooSoon
+from scoring.models import Member, NetworkAccount, NetworkSession, SyncState, SyncStatus
+from scoring.services.actions import actions_import
+from scoring.services.members import network_account_connect
+
+NOTES_KEPT = 50
+STALE_RUN = timedelta(hours=2)  # a run this old was left by a dead worker: take it again
+
+
+def connector_for(network: str) -> Connector:
+    if network == bluesky.NETWORK:
+        return bluesky.BlueskyConnector(appview_url=settings.BLUESKY_APPVIEW_URL)
+    raise SyncNotPossible(f"Klout Fair cannot read {network} by itself yet.")
+
+
+def syncs(network: str) -> bool:
+    return network == bluesky.NETWORK
+
+
+def bluesky_connect(*, member: Member, handle: str, app_password: str) -> NetworkAccount:
+    """Connect a Bluesky account by signing in to it with an app password: the password is
+    used for that one call and never stored; the session is stored sealed. Queues the
+    first sync (the backfill of the window)."""
+    handle = (handle or "").strip().removeprefix("@")
+    if not handle:
+        raise NetworkConnectFailed("Enter your Bluesky handle.", field="handle")
+    if not app_password:
+        raise NetworkConnectFailed("Enter an app password.", field="app_password")
+    try:  # a network call: made before any transaction or lock
+        session = bluesky.session_create(
+            service_url=settings.BLUESKY_SERVICE_URL, handle=handle, app_password=app_password
+        )
+    except ConnectorError as error:
+        raise NetworkConnectFailed(_sign_in_refusal(error), field="app_password") from None
+    with transaction.atomic():
+        account = network_account_connect(
+            member=member,
+            network=bluesky.NETWORK,
+            external_id=session.account_id,
+            handle=session.handle,
+            source=NetworkAccount.Source.SESSION,
+        )
+        now = timezone.now()
+        NetworkSession.objects.update_or_create(
+            account=account,
+            defaults={"sealed": seal(session.session_string), "refreshed_at": now},
+        )
+        SyncState.objects.get_or_create(account=account)
+        _sync_queue(account.pk, now)
+    return account
+
+
+def _sign_in_refusal(error: ConnectorError) -> str:
+    if isinstance(error, SessionExpired | Refused | AccountNotFound):
+        return (
+            "Bluesky did not accept that handle and app password. Create an app password in "
+            "Bluesky's Settings > Privacy and security > App passwords, and use it here."
+        )
+    return error.message
+
+
+def network_account_sync_request(*, account: NetworkAccount) -> SyncState:
+    """ "Sync now": at most once per SYNC_NOW_INTERVAL_MINUTES per account."""
+    if not syncs(account.network):
+        raise SyncNotPossible(f"{account.network_label} accounts are not read live yet.")
+    now = timezone.now()
+    gap = timedelta(minutes=settings.SYNC_NOW_INTERVAL_MINUTES)
+    with transaction.atomic():
+        state, _ = SyncState.objects.select_for_update().get_or_create(account=account)
+        if state.requested_at and now - state.requested_at < gap:
+            again = timezone.localtime(state.requested_at + gap)
+            raise SyncTooSoon(f"You can sync again from {again:%H:%M} UTC.")
+        state.requested_at = now
+        state.save(update_fields=["requested_at"])
+        if state.status != SyncStatus.RUNNING:
+            _sync_queue(account.pk, now)
+    state.refresh_from_db()
+    return state
+
+
+def _sync_queue(account_id: int, now: datetime) -> None:
+    from scoring.tasks import network_account_sync_task
+
+    SyncState.objects.filter(account_id=account_id).exclude(status=SyncStatus.RUNNING).update(
+        status=SyncStatus.QUEUED, detail="Waiting to sync."
+    )
+    transaction.on_commit(lambda: network_account_sync_task.delay(account_id))
+
+
+def network_account_sync(*, account_id: int) -> SyncState | None:
+    """Sync one account: its posts in the score window and every action on them, resuming
+    an unfinished walk from its cursor. Returns the state, or None when the account is
+    gone, its member is not opted in, or another run holds it. A refusal, a rate limit or
+    an expired session ends the run with a status the member reads; Unavailable (a passing
+    fault) is raised for the task to retry with backoff, its cursor kept."""
+    account = _sync_begin(account_id)
+    if account is None:
+        return None
+    try:
+        _session_renew(account)
+        window = timedelta(days=Parameters().window_days)
+        state = SyncState.objects.get(account_id=account_id)
+        pages = connector_for(account.network).pages(
+            account_id=account.external_id, since=timezone.now() - window, cursor=state.cursor
+        )
+        for page in pages:
+            if not _page_store(account_id, page):
+                return None  # disconnected, or the member opted out: stop at once
+    except Unavailable as error:
+        _sync_end(account_id, SyncStatus.RETRYING, error.message)
+        raise
+    except ConnectorError as error:
+        _sync_end(account_id, *_status_of(error))
+        return SyncState.objects.filter(account_id=account_id).first()
+    _sync_end(account_id, SyncStatus.OK, "Up to date.", synced=True)
+    return SyncState.objects.filter(account_id=account_id).first()
+
+
+def _status_of(error: ConnectorError) -> tuple[str, str, datetime | None]:
+    if isinstance(error, RateLimited):
+        until = timezone.localtime(error.until)
+        return SyncStatus.RATE_LIMITED, f"Rate limited until {until:%H:%M} UTC.", error.until
+    if isinstance(error, SessionExpired):
+        return SyncStatus.SESSION_EXPIRED, "Session expired: connect again.", None
+    if isinstance(error, AccountNotFound):
+        return SyncStatus.NOT_FOUND, error.message, None
+    return SyncStatus.REFUSED, error.message, None
+
+
+def _sync_begin(account_id: int) -> NetworkAccount | None:
+    """Take the account's sync (one run at a time; a run left by a dead worker is taken
+    again after STALE_RUN); None when there is nothing to do."""
+    now = timezone.now()
+    account = NetworkAccount.objects.select_related("member").filter(pk=account_id).first()
+    if account is None or not account.member.is_opted_in:
+        return None
+    SyncState.objects.get_or_create(account=account)
+    free = SyncState.objects.filter(account_id=account_id).exclude(
+        status=SyncStatus.RUNNING, started_at__gt=now - STALE_RUN
+    )
+    taken = free.exclude(retry_at__gt=now).update(
+        status=SyncStatus.RUNNING,
+        detail="Syncing.",
+        started_at=now,
+        retry_at=None,
+        **_fresh_counts(account_id),
+    )
+    return account if taken else None
+
+
+def _fresh_counts(account_id: int) -> dict:
+    """A new walk starts its counts at 0; a resumed one keeps counting."""
+    state = SyncState.objects.filter(account_id=account_id).values("cursor").first()
+    if state and state["cursor"]:
+        return {}
+    zero = ("pages", "requests", "actions_stored", "posts_stored", "duplicates")
+    return {**dict.fromkeys(zero, 0), "notes": []}
+
+
+def _session_renew(account: NetworkAccount) -> None:
+    """Renew the member's session, as proof that it still stands (an account whose
+    session is gone stops syncing until the member connects again)."""
+    stored = NetworkSession.objects.filter(account=account).first()
+    if stored is None:
+        return  # a public account read for a demo or by staff: no proof to renew
+    try:
+        text = unseal(stored.sealed)
+    except SealBroken:
+        raise SessionExpired("Your session can no longer be read: connect again.") from None
+    renewed = bluesky.session_refresh(service_url=settings.BLUESKY_SERVICE_URL, session_string=text)
+    NetworkSession.objects.filter(pk=stored.pk).update(
+        sealed=seal(renewed.session_string), refreshed_at=timezone.now()
+    )
+
+
+def _page_store(account_id: int, page: Page) -> bool:
+    """Store one page's records and its cursor in one transaction; False (storing
+    nothing) when the account is gone or its member no longer opted in."""
+    with transaction.atomic():
+        state = (
+            SyncState.objects.select_for_update()
+            .select_related("account__member")
+            .filter(account_id=account_id)
+            .first()
+        )
+        if state is None or not state.account.member.is_opted_in:
+            return False
+        summary = actions_import(records=page.records)
+        SyncState.objects.filter(pk=state.pk).update(
+            cursor=page.cursor,
+            pages=F("pages") + 1,
+            requests=F("requests") + page.requests,
+            actions_stored=F("actions_stored") + summary.stored,
+            posts_stored=F("posts_stored") + summary.posts,
+            duplicates=F("duplicates") + summary.duplicates,
+            notes=(state.notes + page.notes)[-NOTES_KEPT:] if page.notes else state.notes,
+        )
+    return True
+
+
+def _sync_end(
+    account_id: int,
+    status: str,
+    detail: str,
+    retry_at: datetime | None = None,
+    *,
+    synced: bool = False,
+) -> None:
+    changes = {"status": status, "detail": detail[:300], "retry_at": retry_at}
+    if synced:
+        changes.update(last_synced_at=timezone.now(), cursor=None)
+    SyncState.objects.filter(account_id=account_id).update(**changes)
+    if retry_at is not None:  # rate limited: the walk goes on from its cursor then
+        from scoring.tasks import network_account_sync_task
+
+        transaction.on_commit(
+            lambda: network_account_sync_task.apply_async((account_id,), eta=retry_at)
+        )
+
+
+def accounts_sync_due(*, now: datetime | None = None, spread_seconds: int = 5400) -> int:
+    """Queue every live-read account not synced in the last day (beat, daily, before the
+    nightly score run), spread over ``spread_seconds`` so the network sees a trickle, not a
+    burst; returns how many."""
+    now = now or timezone.now()
+    due = (
+        SyncState.objects.filter(account__network__in=[bluesky.NETWORK])
+        .filter(account__member__opted_in_at__isnull=False)
+        .exclude(last_synced_at__gt=now - timedelta(hours=23))
+        .exclude(status__in=[SyncStatus.RUNNING, SyncStatus.SESSION_EXPIRED])
+        .values_list("account_id", flat=True)
+    )
+    from scoring.tasks import network_account_sync_task
+
+    queued = 0
+    for account_id in due.iterator():
+        delay = (account_id * 7919) % max(spread_seconds, 1)  # the same slot every day
+        network_account_sync_task.apply_async((account_id,), countdown=delay)
+        queued += 1
+    return queued
