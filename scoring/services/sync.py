@@ -91,6 +91,28 @@ def _sign_in_refusal(error: ConnectorError) -> str:
     return error.message
 
 
+@transaction.atomic
+def demo_account_attach(*, network: str, external_id: str, handle: str) -> NetworkAccount:
+    """A clearly flagged demo member holding a public account (staff and CLI only, for
+    demos: the flag ``import_actions --demo-members`` sets). An account a member already
+    holds is returned as it is."""
+    existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
+    if existing is not None:
+        return existing
+    member = Member.objects.create(
+        is_demo=True, opted_in_at=timezone.now(), display_name=f"Demo {network} {handle}"
+    )
+    account = NetworkAccount.objects.create(
+        member=member,
+        network=network,
+        external_id=external_id,
+        handle=handle,
+        source=NetworkAccount.Source.DEMO,
+    )
+    SyncState.objects.create(account=account)
+    return account
+
+
 def network_account_sync_request(*, account: NetworkAccount) -> SyncState:
     """ "Sync now": at most once per SYNC_NOW_INTERVAL_MINUTES per account."""
     if not syncs(account.network):

@@ -379,3 +379,32 @@ def test_bluesky_when_reads_times_as_utc_and_refuses_nonsense():
     assert bluesky.when("3026-01-01T00:00:00Z", fallback=fallback) == fallback
     assert bluesky.when("yesterday", fallback=fallback) == fallback
     assert bluesky.when(None) is None
+
+
+def test_sync_network_command_a_handle_that_does_not_resolve_is_a_clear_error(fake, db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--account nobody.bsky.social: Bluesky does not know"):
+        call_command("sync_network", network="bluesky", account="nobody.bsky.social")
+
+
+def test_sync_network_command_reads_a_public_account_into_a_demo_member(world, fake, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No member holds ana.bsky.social"):
+        call_command("sync_network", network="bluesky", account="ana.bsky.social")
+    out = StringIO()
+    call_command(
+        "sync_network", network="bluesky", account="@ana.bsky.social", demo_member=True, stdout=out
+    )
+    account = NetworkAccount.objects.get(external_id=world["ana"].did)
+    assert account.member.is_demo and account.source == NetworkAccount.Source.DEMO
+    assert "Up to date: 7 pages (6 requests), 8 actions stored (0 already there), 3 posts" in (
+        out.getvalue()
+    )
+    again = StringIO()
+    call_command("sync_network", network="bluesky", account="ana.bsky.social", stdout=again)
+    assert "0 actions stored (8 already there)" in again.getvalue()
+    assert NetworkAccount.objects.filter(network="bluesky").count() == 1
