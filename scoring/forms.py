@@ -92,3 +92,19 @@ class DisputeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Site staff read this and answer by e-mail.",
     )
+
+
+class BlueskyConnectForm(forms.Form):
+    handle = forms.CharField(
+        label="Your Bluesky handle",
+        max_length=253,
+        help_text="For example alice.bsky.social, or your own domain.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+    )
+    app_password = forms.CharField(
+        label="An app password",
+        max_length=64,
+        help_text="Create one in Bluesky under Settings > Privacy and security > App passwords. "
+        "We use it once, to sign in and prove the account is yours, and never store it.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )

@@ -5,14 +5,34 @@ from django.urls import path
 
 from scoring.api import imports as import_api
 from scoring.api import members as member_api
+from scoring.api import networks as network_api
 from scoring.api import scores as score_api
 from scoring.api import topics as topic_api
 from scoring.views import imports as import_pages
 from scoring.views import members as member_pages
+from scoring.views import networks as network_pages
 from scoring.views import topics as topic_pages
 
 urlpatterns = [
     path("dashboard/", member_pages.dashboard, name="dashboard"),
+    path(
+        "settings/networks/bluesky/connect/",
+        network_pages.bluesky_connect_page,
+        name="bluesky_connect",
+    ),
+    path(
+        "settings/networks/<int:account_id>/sync/", network_pages.network_sync, name="network_sync"
+    ),
+    path(
+        "settings/networks/<int:account_id>/sync/progress.json",
+        network_pages.network_sync_progress,
+        name="network_sync_progress",
+    ),
+    path(
+        "settings/networks/<int:account_id>/sync/now/",
+        network_pages.network_sync_now,
+        name="network_sync_now",
+    ),
     path("settings/", member_pages.member_settings, name="member_settings"),
     path("settings/consent/in/", member_pages.consent_opt_in, name="consent_opt_in"),
     path("settings/consent/out/", member_pages.consent_opt_out, name="consent_opt_out"),
@@ -51,6 +71,12 @@ api_urlpatterns = [
         "me/networks/<int:account_id>/",
         member_api.NetworkAccountDisconnectView.as_view(),
         name="api_network_disconnect",
+    ),
+    path("me/networks/bluesky/", network_api.BlueskyConnectView.as_view(), name="api_bluesky"),
+    path(
+        "me/networks/<int:account_id>/sync/",
+        network_api.NetworkSyncView.as_view(),
+        name="api_network_sync",
     ),
     path("imports/", import_api.ImportListCreateView.as_view(), name="api_imports"),
     path("imports/<int:import_id>/", import_api.ImportDetailView.as_view(), name="api_import"),

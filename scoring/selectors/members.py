@@ -14,6 +14,7 @@ from scoring.models import Action, ActionKind, Content, ImportBatch, Member, Net
 def member_network_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
     return (
         NetworkAccount.objects.filter(member=member)
+        .select_related("sync")
         .annotate(actions_received_count=Count("actions_received"))
         .order_by("network", "connected_at")
     )
@@ -76,3 +77,24 @@ def member_twitter_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
 
 def user_api_token(*, user) -> Token | None:
     return Token.objects.filter(user=user).first()
+
+
+def member_sync_progress(*, account: NetworkAccount) -> dict:
+    """Where an account's sync stands, for its page and its progress poll."""
+    state = getattr(account, "sync", None)
+    if state is None:
+        return {"status": "never", "label": "Not synced yet", "detail": "", "running": False}
+    return {
+        "status": state.status,
+        "label": state.get_status_display(),
+        "detail": state.detail,
+        "running": state.status in ("queued", "running"),
+        "pages": state.pages,
+        "requests": state.requests,
+        "actions_stored": state.actions_stored,
+        "posts_stored": state.posts_stored,
+        "duplicates": state.duplicates,
+        "last_synced_at": state.last_synced_at.isoformat() if state.last_synced_at else None,
+        "retry_at": state.retry_at.isoformat() if state.retry_at else None,
+        "notes": state.notes,
+    }

@@ -186,3 +186,10 @@ def test_jetstream_subscribe_url_names_collections_and_cursor():
         "&wantedCollections=app.bsky.feed.repost&wantedCollections=app.bsky.feed.post"
         "&cursor=123"
     )
+
+
+def test_stream_lag_is_shown_to_staff(admin_client, jetstream, members, events):
+    _run(jetstream, events)
+    page = admin_client.get("/admin/scoring/streamcursor/").content.decode()
+    assert stream.JETSTREAM in page and " h</td>" in page  # the fake's events are old
+    assert admin_client.get("/admin/scoring/syncstate/").status_code == 200
