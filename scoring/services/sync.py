@@ -1,15 +1,17 @@
 """Live networks: connecting an account by proof, and syncing it through its connector.
 
-A sync walks the account's window page by page (scoring.connectors). Each page's records go
-through the import path (``actions_import``: consent-filtered, deduplicated by each action's
-unique key) and, in the same transaction, the page's cursor and counts are stored. So a
-sync killed at any moment resumes after its last stored page, a page read twice adds
-nothing, and an account disconnected (or a member who opts out) mid-sync stops it at the
-next page: its row lock is taken by each page, and nothing is stored once it is gone.
+A sync walks the account's window page by page (scoring.connectors). Pages go, a few at a
+time, through the import path (``actions_import``: consent-filtered, deduplicated by each
+action's unique key) and, in the same transaction, the last page's cursor and the counts are
+stored. So a sync killed at any moment resumes after its last stored page, a page read twice
+adds nothing, and an account disconnected (or a member who opts out) mid-sync stops it at
+its next batch: each batch takes the account's sync row lock, and nothing is stored once the
+account is gone.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,6 +38,9 @@ from scoring.services.actions import actions_import
 from scoring.services.members import network_account_connect
 
 NOTES_KEPT = 50
+BATCH_RECORDS = 5000  # pages stored together, up to this many records ...
+BATCH_PAGES = 200  # ... or pages ...
+BATCH_SECONDS = 2.0  # ... or this long after the first
 STALE_RUN = timedelta(hours=2)  # a run this old was left by a dead worker: take it again
 
 
@@ -150,6 +155,7 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
     account = _sync_begin(account_id)
     if account is None:
         return None
+    batch = _Pages()
     try:
         _session_renew(account)
         window = timedelta(days=Parameters().window_days)
@@ -158,22 +164,55 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
             account_id=account.external_id, since=timezone.now() - window, cursor=state.cursor
         )
         for page in pages:
-            if not _page_store(account_id, page):
+            batch.add(page)
+            if batch.full() and not _pages_store(account_id, batch.take()):
                 return None  # disconnected, or the member opted out: stop at once
-    except Unavailable as error:
-        _sync_end(account_id, SyncStatus.RETRYING, error.message)
-        raise
+        if not _pages_store(account_id, batch.take()):
+            return None
     except ConnectorError as error:
+        # What was read before the refusal is whole: store it, so the retry goes on after it.
+        if not _pages_store(account_id, batch.take()):
+            return None
         _sync_end(account_id, *_status_of(error))
+        if isinstance(error, Unavailable):
+            raise
         return SyncState.objects.filter(account_id=account_id).first()
     _sync_end(account_id, SyncStatus.OK, "Up to date.", synced=True)
     return SyncState.objects.filter(account_id=account_id).first()
+
+
+class _Pages:
+    """Pages read and not yet stored: stored together (with the last one's cursor) once
+    they hold BATCH_RECORDS records or BATCH_PAGES pages, or BATCH_SECONDS have passed, so a
+    sync of thousands of small pages is not thousands of transactions."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.records = 0
+        self.opened = time.monotonic()
+
+    def add(self, page: Page) -> None:
+        self.pages.append(page)
+        self.records += len(page.records)
+
+    def full(self) -> bool:
+        return (
+            self.records >= BATCH_RECORDS
+            or len(self.pages) >= BATCH_PAGES
+            or time.monotonic() - self.opened >= BATCH_SECONDS
+        )
+
+    def take(self) -> list[Page]:
+        pages, self.pages, self.records, self.opened = self.pages, [], 0, time.monotonic()
+        return pages
 
 
 def _status_of(error: ConnectorError) -> tuple[str, str, datetime | None]:
     if isinstance(error, RateLimited):
         until = timezone.localtime(error.until)
         return SyncStatus.RATE_LIMITED, f"Rate limited until {until:%H:%M} UTC.", error.until
+    if isinstance(error, Unavailable):
+        return SyncStatus.RETRYING, error.message, None
     if isinstance(error, SessionExpired):
         return SyncStatus.SESSION_EXPIRED, "Session expired: connect again.", None
     if isinstance(error, AccountNotFound):
@@ -227,9 +266,11 @@ def _session_renew(account: NetworkAccount) -> None:
     )
 
 
-def _page_store(account_id: int, page: Page) -> bool:
-    """Store one page's records and its cursor in one transaction; False (storing
+def _pages_store(account_id: int, pages: list[Page]) -> bool:
+    """Store pages' records and the last one's cursor in one transaction; False (storing
     nothing) when the account is gone or its member no longer opted in."""
+    if not pages:
+        return True
     with transaction.atomic():
         state = (
             SyncState.objects.select_for_update()
@@ -239,15 +280,16 @@ def _page_store(account_id: int, page: Page) -> bool:
         )
         if state is None or not state.account.member.is_opted_in:
             return False
-        summary = actions_import(records=page.records)
+        summary = actions_import(records=[r for page in pages for r in page.records])
+        notes = [note for page in pages for note in page.notes]
         SyncState.objects.filter(pk=state.pk).update(
-            cursor=page.cursor,
-            pages=F("pages") + 1,
-            requests=F("requests") + page.requests,
+            cursor=pages[-1].cursor,
+            pages=F("pages") + len(pages),
+            requests=F("requests") + sum(page.requests for page in pages),
             actions_stored=F("actions_stored") + summary.stored,
             posts_stored=F("posts_stored") + summary.posts,
             duplicates=F("duplicates") + summary.duplicates,
-            notes=(state.notes + page.notes)[-NOTES_KEPT:] if page.notes else state.notes,
+            notes=(state.notes + notes)[-NOTES_KEPT:] if notes else state.notes,
         )
     return True
 

@@ -217,6 +217,7 @@ def test_bluesky_connect_an_account_another_member_proved_is_refused(world, opte
 
 
 def _disconnect_after_first_page(monkeypatch, account_or_member, action):
+    monkeypatch.setattr(sync, "BATCH_PAGES", 1)  # each page its own batch
     real = sync.connector_for
 
     def connector(network):
@@ -297,6 +298,7 @@ def test_bluesky_sync_killed_after_any_page_resumes_without_gap_or_double(
         account = sync.bluesky_connect(
             member=opted_in_member, handle="ana.bsky.social", app_password=PASSWORD
         )
+    monkeypatch.setattr(sync, "BATCH_PAGES", 1)  # a cursor stored after every page
     real = sync.connector_for
 
     def dying(network):
