@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from scoring.connectors import bluesky
 from scoring.connectors.base import Record
-from scoring.connectors.jetstream import EventReader, subscribe_url
+from scoring.connectors.jetstream import EventReader, subscribe_url, time_us_of
 from scoring.models import NetworkAccount, StreamCursor
 from scoring.services.actions import ImportSummary, actions_import
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 JETSTREAM = "bluesky-jetstream"
 REWIND_US = 5_000_000  # read again this much before the stored cursor on a restart
-BATCH_EVENTS = 5000
+BATCH_EVENTS = 20_000  # most events concern nobody watched: a batch holds few records
 BATCH_SECONDS = 1.0
 WATCH_REFRESH = 10.0
 BACKOFF = (1, 2, 4, 8, 15, 30, 60)
@@ -51,14 +51,19 @@ def stream_resume_at(name: str = JETSTREAM) -> int | None:
 def stream_batch_store(
     *, records: list[Record], position: int, events: int, name: str = JETSTREAM
 ) -> ImportSummary:
-    """Store a batch's records and move the stream's cursor to ``position`` (the ``time_us``
-    of its last event), in one transaction."""
+    """Store a batch's records and move the stream's cursor forward to ``position`` (the
+    ``time_us`` of its last event; 0 moves nothing), in one transaction."""
     with transaction.atomic():
         summary = actions_import(records=records) if records else ImportSummary()
         cursor, _ = StreamCursor.objects.select_for_update().get_or_create(name=name)
+        moved = {}
+        if position > cursor.position:
+            moved = {
+                "position": position,
+                "event_at": datetime.fromtimestamp(position / 1_000_000, tz=UTC),
+            }
         StreamCursor.objects.filter(pk=cursor.pk).update(
-            position=max(position, cursor.position),
-            event_at=datetime.fromtimestamp(position / 1_000_000, tz=UTC),
+            **moved,
             stored_at=timezone.now(),
             events=F("events") + events,
             actions_stored=F("actions_stored") + summary.stored,
@@ -70,11 +75,8 @@ def stream_batch_store(
 class _Batch:
     records: list[Record] = field(default_factory=list)
     events: int = 0
-    position: int | None = None
+    last: str | bytes | None = None  # the newest message: its time_us is the batch's cursor
     opened: float = field(default_factory=time.monotonic)
-
-    def full(self) -> bool:
-        return self.events >= BATCH_EVENTS or time.monotonic() - self.opened >= BATCH_SECONDS
 
 
 class JetstreamConsumer:
@@ -122,39 +124,50 @@ class JetstreamConsumer:
             self.sleep(wait)
 
     def _consume(self, socket) -> None:
-        batch = _Batch()
+        """Read until the connection ends or ``stop()``; store a batch when it holds
+        BATCH_EVENTS events or BATCH_SECONDS have passed since it began. The loop is the
+        stream's hot path (every event on the network goes through it), hence its shape."""
+        batch, records_of, stop = _Batch(), self.reader.records, self.stop
+        self._watch()
         try:
-            while not self.stop():
-                self._watch()
+            while not stop():
                 try:
                     message = socket.recv(timeout=BATCH_SECONDS)
                 except TimeoutError:
                     message = None
                 if message is not None:
-                    self._take(batch, message)
-                if batch.events and batch.full():
+                    batch.events += 1
+                    batch.last = message
+                    found = records_of(message)
+                    if found:
+                        batch.records += found
+                now = time.monotonic()
+                if now - self.watch_read_at >= WATCH_REFRESH:
+                    self._watch()
+                if batch.events and (
+                    batch.events >= BATCH_EVENTS or now - batch.opened >= BATCH_SECONDS
+                ):
                     self._flush(batch)
                     batch = _Batch()
         finally:
             if batch.events:  # whole events already read: store them before going
                 self._flush(batch)
 
-    def _take(self, batch: _Batch, message) -> None:
-        time_us, records = self.reader.read(message)
-        batch.events += 1
-        if time_us is not None:
-            batch.position = max(batch.position or 0, time_us)
-        batch.records += records
-
     def _flush(self, batch: _Batch) -> None:
-        if batch.position is None:
-            return
+        """Store the batch; its cursor is its newest event's time (Jetstream's times only
+        grow). A newest message without one leaves the cursor where it was: what follows
+        is read again after a restart, and stored once."""
+        last = (
+            batch.last.decode("utf-8", "replace") if isinstance(batch.last, bytes) else batch.last
+        )
         summary = stream_batch_store(
-            records=batch.records, position=batch.position, events=batch.events, name=self.name
+            records=batch.records,
+            position=time_us_of(last or "") or 0,
+            events=batch.events,
+            name=self.name,
         )
         self.stored += summary.stored
 
     def _watch(self) -> None:
-        if time.monotonic() - self.watch_read_at >= WATCH_REFRESH:
-            self.reader.watched = watched_accounts()
-            self.watch_read_at = time.monotonic()
+        self.reader.watched = watched_accounts()
+        self.watch_read_at = time.monotonic()

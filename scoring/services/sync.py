@@ -11,7 +11,10 @@ account is gone.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -41,6 +44,7 @@ NOTES_KEPT = 50
 BATCH_RECORDS = 5000  # pages stored together, up to this many records ...
 BATCH_PAGES = 200  # ... or pages ...
 BATCH_SECONDS = 2.0  # ... or this long after the first
+READ_AHEAD = 16  # pages the network reader may run ahead of the database
 STALE_RUN = timedelta(hours=2)  # a run this old was left by a dead worker: take it again
 
 
@@ -163,7 +167,7 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
         pages = connector_for(account.network).pages(
             account_id=account.external_id, since=timezone.now() - window, cursor=state.cursor
         )
-        for page in pages:
+        for page in read_ahead(pages):
             batch.add(page)
             if batch.full() and not _pages_store(account_id, batch.take()):
                 return None  # disconnected, or the member opted out: stop at once
@@ -179,6 +183,47 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
         return SyncState.objects.filter(account_id=account_id).first()
     _sync_end(account_id, SyncStatus.OK, "Up to date.", synced=True)
     return SyncState.objects.filter(account_id=account_id).first()
+
+
+_DONE = object()
+
+
+def read_ahead(pages: Iterator[Page], depth: int = READ_AHEAD) -> Iterator[Page]:
+    """The same pages, read by a thread of their own up to ``depth`` ahead, so the network
+    is read while the database stores (the connector does no database work). An error the
+    reader meets comes out here, in order, after the pages read before it; leaving early
+    stops the reader."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    leaving = threading.Event()
+
+    def offer(item) -> bool:
+        while not leaving.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for page in pages:
+                if not offer(page):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # handed over to the consumer, in order
+            offer(error)
+
+    reader = threading.Thread(target=read, name="sync-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        leaving.set()
+        reader.join(timeout=5)
 
 
 class _Pages:

@@ -106,6 +106,9 @@ class BlueskyFake:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real service
+            disable_nagle_algorithm = True  # headers and body leave at once
+
             def log_message(self, *args):
                 pass
 
@@ -311,6 +314,10 @@ class BlueskyFake:
                 ],
             },
         }
+
+    def _fake_requests_count(self, params, body, headers):
+        """Not Bluesky's: how many requests were made before this one (for the benchmark)."""
+        return 200, {"count": len(self.requests) - 1}, {}
 
     def expire_sessions(self) -> None:
         self.refresh_tokens.clear()

@@ -159,6 +159,7 @@ def test_jetstream_reader_ignores_deletes_odd_messages_and_unwatched_accounts():
     reader = EventReader({ANA})
     assert reader.read(b"not json") == (None, [])
     assert reader.read("[1, 2]") == (None, [])
+    assert reader.records(f'{{"did": "{ANA}", "kind": "commit"}}') == []  # no commit in it
     delete = {"did": BOB, "time_us": 5, "kind": "commit", "commit": {"operation": "delete"}}
     import json
 
@@ -176,7 +177,13 @@ def test_jetstream_reader_ignores_deletes_odd_messages_and_unwatched_accounts():
     }
     assert reader.read(json.dumps(like)) == (7, [])
     like["commit"]["record"] = {"subject": "not an object"}
-    assert reader.read(json.dumps(like)) == (None, [])
+    assert reader.read(json.dumps(like)) == (7, [])  # about nobody watched: not even parsed
+    like["did"] = ANA
+    assert reader.read(json.dumps(like)) == (7, [])  # a watched author's: parsed, refused
+    like["did"], like["commit"]["record"] = BOB, {"subject": {"uri": ANA_POST}}
+    escaped = json.dumps(like).replace("/", "\\/")  # legal JSON: read the long way
+    assert "at://" not in escaped
+    assert [(r.kind, r.content_id) for r in reader.read(escaped)[1]] == [("like", ANA_POST)]
 
 
 def test_jetstream_subscribe_url_names_collections_and_cursor():

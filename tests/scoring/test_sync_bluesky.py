@@ -217,22 +217,18 @@ def test_bluesky_connect_an_account_another_member_proved_is_refused(world, opte
 
 
 def _disconnect_after_first_page(monkeypatch, account_or_member, action):
+    """``action`` runs between the first stored page and the second, as a member's click
+    would land in the middle of a sync."""
     monkeypatch.setattr(sync, "BATCH_PAGES", 1)  # each page its own batch
-    real = sync.connector_for
+    real, stored = sync._pages_store, []
 
-    def connector(network):
-        inner = real(network)
+    def store(account_id, pages):
+        if len(stored) == 1:
+            action()
+        stored.append(pages)
+        return real(account_id, pages)
 
-        class Wrapped:
-            def pages(self, **kwargs):
-                for number, page in enumerate(inner.pages(**kwargs)):
-                    if number == 1:
-                        action()
-                    yield page
-
-        return Wrapped()
-
-    monkeypatch.setattr(sync, "connector_for", connector)
+    monkeypatch.setattr(sync, "_pages_store", store)
 
 
 def test_bluesky_sync_a_disconnect_mid_sync_leaves_nothing(
@@ -264,7 +260,7 @@ def test_bluesky_sync_an_opt_out_mid_sync_stops_it(
     )
     assert sync.network_account_sync(account_id=account.pk) is None
     assert Action.objects.count() == 0  # the first page held posts only
-    assert fake.calls("app.bsky.feed.getLikes") <= 1
+    assert SyncState.objects.get(account=account).pages == 1  # nothing stored after it
 
 
 def test_bluesky_sync_now_is_limited_to_once_per_interval(
@@ -362,3 +358,31 @@ def test_sync_network_command_reads_a_public_account_into_a_demo_member(world, f
     call_command("sync_network", network="bluesky", account="ana.bsky.social", stdout=again)
     assert "0 actions stored (8 already there)" in again.getvalue()
     assert NetworkAccount.objects.filter(network="bluesky").count() == 1
+
+
+def test_read_ahead_gives_the_pages_in_order_then_the_error_and_stops_when_left():
+    from scoring.connectors.base import Page
+
+    def pages():
+        for number in range(5):
+            yield Page([], {"n": number})
+        raise Unavailable("down")
+
+    seen = []
+    with pytest.raises(Unavailable):
+        for page in sync.read_ahead(pages(), depth=2):
+            seen.append(page.cursor["n"])
+    assert seen == [0, 1, 2, 3, 4]
+    read = []
+
+    def endless():
+        number = 0
+        while True:
+            read.append(number)
+            yield Page([], {"n": number})
+            number += 1
+
+    ahead = sync.read_ahead(endless(), depth=3)
+    assert next(ahead).cursor == {"n": 0}
+    ahead.close()  # the consumer leaves: the reader stops, a few pages ahead at most
+    assert len(read) <= 6
