@@ -94,8 +94,8 @@ def bluesky_connect(*, member: Member, handle: str, app_password: str) -> Networ
 def _sign_in_refusal(error: ConnectorError) -> str:
     if isinstance(error, SessionExpired | Refused | AccountNotFound):
         return (
-            "Bluesky did not accept that handle and app password. Create an app password in "
-            "Bluesky's Settings > Privacy and security > App passwords, and use it here."
+            "Bluesky did not accept that handle and app password. Check both, or create a "
+            "new app password and use it here."
         )
     return error.message
 
@@ -181,8 +181,24 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
         if isinstance(error, Unavailable):
             raise
         return SyncState.objects.filter(account_id=account_id).first()
+    before = SyncState.objects.filter(account_id=account_id).first()
     _sync_end(account_id, SyncStatus.OK, "Up to date.", synced=True)
+    _score_soon(before)
     return SyncState.objects.filter(account_id=account_id).first()
+
+
+def _score_soon(state: SyncState | None) -> None:
+    """A first backfill, or a sync the member asked for, shows in their score at once (as
+    their own import does), not at the next nightly run. The daily round waits for it."""
+    if state is None or not state.actions_stored:
+        return
+    asked = state.requested_at is not None and (
+        state.last_synced_at is None or state.requested_at > state.last_synced_at
+    )
+    if state.last_synced_at is None or asked:
+        from scoring.tasks import score_run_task
+
+        transaction.on_commit(lambda: score_run_task.delay())
 
 
 _DONE = object()

@@ -386,3 +386,11 @@ def test_read_ahead_gives_the_pages_in_order_then_the_error_and_stops_when_left(
     assert next(ahead).cursor == {"n": 0}
     ahead.close()  # the consumer leaves: the reader stops, a few pages ahead at most
     assert len(read) <= 6
+
+
+def test_bluesky_first_backfill_scores_the_member_at_once(connected, opted_in_member):
+    from scoring.models import MemberScore
+
+    score = MemberScore.objects.filter(member=opted_in_member).first()
+    assert score is not None and score.score >= 1  # the run after the backfill
+    assert score.true_reach == 3  # bob, cy and dee acted on the posts
