@@ -54,7 +54,7 @@ beat: install
 
 check-deploy: install
 	DJANGO_ENV=production DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	ACTOR_HASH_KEY=check DJANGO_ALLOWED_HOSTS=example.com DATABASE_URL=postgres://x@127.0.0.1/x \
+	ACTOR_HASH_KEY=check NETWORK_TOKEN_KEY=check DJANGO_ALLOWED_HOSTS=example.com DATABASE_URL=postgres://x@127.0.0.1/x \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=redis://127.0.0.1:6379/1 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -80,7 +80,14 @@ def test_env_int_rejects_garbage(monkeypatch):
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    inherited = ("DJANGO_", "ACTOR_", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
+    inherited = (
+        "DJANGO_",
+        "ACTOR_",
+        "NETWORK_TOKEN_KEY",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     clean.update(env)
     return subprocess.run(
@@ -109,10 +116,24 @@ def test_production_without_a_service_url_refuses_to_start(missing):
         DJANGO_SECRET_KEY="x" * 60,
         DJANGO_ALLOWED_HOSTS="example.com",
         ACTOR_HASH_KEY="k",
+        NETWORK_TOKEN_KEY="n",
         **services,
     )
     assert result.returncode != 0
     assert f"The environment variable {missing} must be set" in result.stderr
+
+
+def test_production_without_network_token_key_refuses_to_start():
+    result = _manage(
+        "check",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="example.com",
+        ACTOR_HASH_KEY="k",
+        **PRODUCTION_SERVICES,
+    )
+    assert result.returncode != 0
+    assert "The environment variable NETWORK_TOKEN_KEY must be set" in result.stderr
 
 
 def test_production_without_secret_key_refuses_to_start():
@@ -137,6 +158,7 @@ def test_production_check_deploy_has_no_warnings():
         DJANGO_SECRET_KEY="k9#Vq2!xL0pZ7@rT4$wN8^bY1&mC6*eH3(uJ5)sD-fG_aQ+zX=",
         DJANGO_ALLOWED_HOSTS="klout.example.com",
         ACTOR_HASH_KEY="a-separate-key-for-anonymous-actors",
+        NETWORK_TOKEN_KEY="a-separate-key-for-network-sessions",
         **PRODUCTION_SERVICES,
     )
     assert result.returncode == 0, result.stdout + result.stderr

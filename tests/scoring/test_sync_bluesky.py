@@ -394,3 +394,14 @@ def test_bluesky_first_backfill_scores_the_member_at_once(connected, opted_in_me
     score = MemberScore.objects.filter(member=opted_in_member).first()
     assert score is not None and score.score >= 1  # the run after the backfill
     assert score.true_reach == 3  # bob, cy and dee acted on the posts
+
+
+def test_bluesky_session_tokens_are_not_readable_in_a_database_dump(connected, fake):
+    live_tokens = list(fake.refresh_tokens)  # the session's current refresh token
+    assert live_tokens
+    for model in apps.get_models():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {model._meta.db_table}")  # noqa: S608 - model metadata
+            text = repr(cursor.fetchall())
+        assert not any(token in text for token in live_tokens), model._meta.db_table
+        assert "eyJ" not in text and PASSWORD not in text, model._meta.db_table
