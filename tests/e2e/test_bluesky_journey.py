@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.models import MemberScore, NetworkAccount
+from scoring.models import AlgorithmVersion, MemberScore, NetworkAccount
 from tests.conftest import requires_chromium
 from tests.factories import PASSWORD, OptedInMemberFactory
 from tests.scoring.conftest import PASSWORD as APP_PASSWORD
@@ -17,6 +17,10 @@ pytestmark = [requires_chromium, pytest.mark.browser]
 
 @pytest.mark.django_db(transaction=True)
 def test_bluesky_journey_connect_sync_and_see_the_score(page, world, tmp_path):  # noqa: F811
+    # An earlier journey's flush may have removed the version the migrations made.
+    AlgorithmVersion.objects.get_or_create(
+        is_active=True, defaults={"name": "v-e2e", "description": "", "parameters": {}}
+    )
     member = OptedInMemberFactory()
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(member.user.email)
