@@ -7,10 +7,10 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from tests.http_fake import HttpFake
 
 WEBHOOK_SECRET = "whsec_test_secret_for_the_suite"
 
@@ -27,46 +27,19 @@ def _nest(pairs: list[tuple[str, str]]) -> dict:
     return out
 
 
-class StripeFake:
+class StripeFake(HttpFake):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[dict] = []
         self.fail_next: int | None = None  # HTTP status for the next call
         self.refund_status_next: str | None = None  # e.g. "failed", for the next refund
         self._ids = itertools.count(1)
         self._by_key: dict[str, tuple[int, dict]] = {}
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = _nest(parse_qsl(self.rfile.read(length).decode()))
-                status, body = fake.handle(self.path, form, dict(self.headers))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> StripeFake:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
+        form = _nest(parse_qsl(body.decode()))
+        status, data = self.handle(path, form, dict(headers))
+        return status, data, {}
 
     def _refund_status(self) -> str:
         status, self.refund_status_next = self.refund_status_next or "succeeded", None

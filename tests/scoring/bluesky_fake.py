@@ -12,8 +12,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.http_fake import HttpFake
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -91,10 +92,11 @@ class Post:
         }
 
 
-class BlueskyFake:
+class BlueskyFake(HttpFake):
     """The fake network: actors, their posts and what others did on them."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.actors: dict[str, Actor] = {}
         self.posts: dict[str, list[Post]] = {}  # by author DID, newest first
         self.requests: list[tuple[str, dict]] = []
@@ -103,54 +105,15 @@ class BlueskyFake:
         self.refresh_tokens: dict[str, str] = {}  # live refresh token -> DID
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as the real service
-            disable_nagle_algorithm = True  # headers and body leave at once
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self._answer(None)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self._answer(json.loads(self.rfile.read(length) or b"{}"))
-
-            def _answer(self, body):
-                parts = urlsplit(self.path)
-                nsid = parts.path.rsplit("/", 1)[-1]
-                params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-                status, data, headers = fake.handle(nsid, params, body, self.headers)
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+    def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict, dict]:
+        parts = urlsplit(path)
+        nsid = parts.path.rsplit("/", 1)[-1]
+        params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        payload = json.loads(body or b"{}") if method == "POST" else None
+        return self.handle(nsid, params, payload, headers)
 
     # --- the world ------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> BlueskyFake:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
     def actor(self, handle: str, **kwargs) -> Actor:
         did = f"did:plc:{handle.split('.')[0].ljust(24, 'x')[:24]}"
         actor = Actor(did=did, handle=handle, **kwargs)
