@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from klout.env import (
@@ -21,6 +20,7 @@ from klout.env import (
     env_str,
     parse_database_url,
 )
+from klout.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -277,44 +277,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    "sync-live-networks": {
-        "task": "scoring.tasks.network_accounts_sync_due_task",
-        "schedule": crontab(hour=0, minute=15),
-    },
-    "score-run-nightly": {
-        "task": "scoring.tasks.score_run_task",
-        "schedule": crontab(hour=2, minute=0),
-    },
-    "clear-expired-sessions": {
-        "task": "core.tasks.sessions_clear_expired",
-        "schedule": crontab(hour=3, minute=17),
-    },
-    "fulfil-claims": {
-        "task": "perks.tasks.claims_fulfil_pending_task",
-        "schedule": crontab(minute="*"),
-    },
-    "draw-lotteries": {
-        "task": "perks.tasks.lotteries_draw_task",
-        "schedule": crontab(minute="*/5"),
-    },
-    "expire-lottery-wins": {
-        "task": "perks.tasks.lottery_wins_expire_task",
-        "schedule": crontab(minute=23),
-    },
-    "forget-shipping-addresses": {
-        "task": "perks.tasks.addresses_forget_task",
-        "schedule": crontab(hour=4, minute=7),
-    },
-    "end-due-campaigns": {
-        "task": "campaigns.tasks.campaigns_end_due_task",
-        "schedule": crontab(minute="*/15"),
-    },
-    "settle-ended-campaigns": {
-        "task": "perks.tasks.campaigns_settle_task",
-        "schedule": crontab(minute=41),
-    },
-}
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # klout/schedule.py: what runs when
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
