@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from scoring.engine import calibration
+from scoring.engine.allocator import steady_allocator
 from scoring.engine.model import Actions, Parameters, Result, compute, group_created_together
 from scoring.engine.topics import TopicResult, compute_topics
 from scoring.models import AlgorithmVersion, MemberScore, MemberTopicScore, ScoreRun
@@ -49,6 +50,7 @@ def score_run_execute(*, run_id: int) -> ScoreRun:
     """Compute and write the run's scores. Safe to call twice, even at once: one caller
     takes the run, the others leave it. A failure marks the run failed and changes no
     score."""
+    steady_allocator()  # the engine's cost is its arithmetic, not page faults (allocator.py)
     now = timezone.now()
     # A run whose worker died (claimed, never finished) may be taken again after the task
     # time limit; until then another worker may still be on it.
