@@ -16,7 +16,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin) -> None:
         """Refuse, before anything is saved, to link a network account that another member
         holds by proof (their own login with it): the member sees why instead of an error
-        page. A claim made only by uploading an archive yields to the proven owner."""
+        page. A claim on weaker evidence (an archive, a typed id) yields to the login."""
         network = network_for_provider(sociallogin.account.provider)
         if network is None:
             return
@@ -28,8 +28,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             .first()
         )
         user = request.user if request.user.is_authenticated else sociallogin.user
-        proven = holder is not None and holder.source != NetworkAccount.Source.IMPORT
-        if proven and holder.member.user_id not in (None, getattr(user, "pk", None)):
+        stronger = holder is not None and not NetworkAccount.outranks(
+            NetworkAccount.Source.OAUTH, holder.source
+        )
+        if stronger and holder.member.user_id not in (None, getattr(user, "pk", None)):
             messages.error(
                 request, f"This {network.label} account is already connected to another member."
             )

@@ -33,23 +33,21 @@ class ConsentForm(forms.Form):
 
 
 class MemberArchiveForm(forms.Form):
-    """A member's own X/Twitter archive."""
+    """A member's own X/Twitter archive: the whole .zip (it names its account), or its
+    tweets.js for an X account they have already connected."""
 
     file = forms.FileField(
-        label="Your tweets.js",
-        help_text="From X's 'Download an archive of your data': data/tweets.js (or .js.gz).",
+        label="Your X archive",
+        help_text="The .zip from X's 'Download an archive of your data', as it came (its "
+        "data/account.js shows the account is yours). Or only data/tweets.js (or .js.gz) for "
+        "an X account you have already connected.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.js,.gz"}),
     )
     account = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Another account (give its id below)",
+        empty_label="The account the archive names (a .zip)",
         label="Whose archive is it",
-    )
-    account_external_id = forms.CharField(
-        required=False,
-        max_length=40,
-        label="Your X account id",
-        help_text="Digits only; it is in your archive's data/account.js as accountId.",
     )
 
     def __init__(self, *args, accounts, **kwargs) -> None:
@@ -74,7 +72,8 @@ class StaffImportForm(forms.Form):
         required=False,
         max_length=191,
         label="Archive of account id",
-        help_text="Only for an X archive: the id of the account it belongs to.",
+        help_text="Only for an X tweets.js: the id of the account it belongs to (a whole "
+        "archive .zip names it).",
     )
     skip_invalid = forms.BooleanField(
         required=False, label="Skip invalid records (store the rest, list the rejected)"

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from scoring import services
 from scoring.ingest.formats import FORMATS
-from scoring.selectors.members import import_batches_visible_to, member_twitter_accounts
+from scoring.selectors.members import import_batches_visible_to
 from scoring.services.imports import (
     import_batch_progress,
     member_archive_import_create,
@@ -40,7 +40,10 @@ class ImportOutput(serializers.Serializer):
 class ImportInput(serializers.Serializer):
     file = serializers.FileField()
     account_external_id = serializers.CharField(
-        required=False, default="", help_text="Whose archive it is (your X account id)."
+        required=False,
+        default="",
+        help_text="For a tweets.js: the id of your connected X account it belongs to. A "
+        "whole archive (.zip) names its account itself.",
     )
     format = serializers.ChoiceField(
         choices=sorted(FORMATS), required=False, default="", help_text="Staff only."
@@ -76,14 +79,9 @@ class ImportListCreateView(APIView):
                 demo_members=values["demo_members"],
             )
         else:
-            member = services.member_for_user(user=request.user)
-            own = member_twitter_accounts(member=member).filter(
-                external_id=values["account_external_id"]
-            )
             batch = member_archive_import_create(
-                member=member,
+                member=services.member_for_user(user=request.user),
                 file=values["file"],
-                account=own.first(),
                 account_external_id=values["account_external_id"],
             )
         batch.refresh_from_db()

@@ -20,7 +20,7 @@ class Format:
     name: str
     label: str
     suffixes: tuple[str, ...]
-    needs_account: bool = False  # the file is one account's own archive
+    needs_account: bool = False  # one account's tweets, whose id the file itself lacks
 
 
 FORMATS = {
@@ -29,7 +29,12 @@ FORMATS = {
         Format("csv", "Interchange CSV (with a header)", (".csv",)),
         Format("jsonl", "Interchange JSON Lines", (".jsonl", ".ndjson")),
         Format("snap", "SNAP Higgs activity log", (".txt",)),
-        Format("twitter-archive", "X/Twitter archive tweets.js", (".js",), needs_account=True),
+        Format(
+            "twitter-archive",
+            "X/Twitter archive (the .zip, or its tweets.js)",
+            (".zip", ".js"),
+            needs_account=True,  # a tweets.js does; a zip names its account in account.js
+        ),
     )
 }
 

@@ -106,7 +106,8 @@ class NetworkAccount(models.Model):
     class Source(models.TextChoices):
         OAUTH = "oauth", "Connected by logging in with the network"
         SESSION = "session", "Connected by signing in to the network (app password)"
-        IMPORT = "import", "Added from an archive the member imported"
+        ARCHIVE = "archive", "Added from an archive whose own account record names it"
+        IMPORT = "import", "Typed in with an archive upload (not proven)"
         DEMO = "demo", "Generated demo account"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="network_accounts")
@@ -129,6 +130,17 @@ class NetworkAccount(models.Model):
     @property
     def network_label(self) -> str:
         return network_for(self.network).label
+
+    # How strongly each source shows the account is the member's: a stronger proof takes the
+    # account over from a weaker one. Logging in with the network or signing in to it is
+    # proof; an archive's account.js is evidence (a file can be edited); an id typed with an
+    # upload (before archives had to carry their account record) or a demo is none.
+    PROOF_RANK = {"oauth": 2, "session": 2, "archive": 1, "import": 0, "demo": 0}
+
+    @classmethod
+    def outranks(cls, source: str, held: str) -> bool:
+        """Whether a connection by ``source`` takes the account over from ``held``."""
+        return cls.PROOF_RANK.get(source, 0) > cls.PROOF_RANK.get(held, 0)
 
 
 class AnonymousActor(models.Model):

@@ -18,10 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from scoring.errors import ImportRefused
+from scoring.errors import ImportRefused, NetworkAccountTaken
 from scoring.ingest.errors import IngestError
 from scoring.ingest.files import LineSource
 from scoring.ingest.formats import FORMATS, detect_format, parse
+from scoring.ingest.twitter_zip import TwitterArchiveZip, is_zip
 from scoring.models import ImportBatch, Member, NetworkAccount
 from scoring.networks import is_valid_slug
 from scoring.services.actions import ImportSummary, actions_import
@@ -76,8 +77,10 @@ def member_archive_import_create(
 ) -> ImportBatch:
     """A member's import of their own X/Twitter archive, run by a task after commit.
 
-    The archive belongs to one of the member's X/Twitter accounts, or to the account id they
-    give (connected to them here, as an imported account).
+    The whole archive (.zip) names its account in data/account.js: that account is added to
+    the member when, and only when, the import succeeds. A tweets.js alone says nothing of
+    whose it is, so it must go to an X account the member already has (``account``, or its
+    id in ``account_external_id``). Nothing is attached here, whatever the file holds.
     """
     if not member.is_opted_in:
         raise ImportRefused(
@@ -87,7 +90,7 @@ def member_archive_import_create(
     format_name = _check_upload(
         file=file, format_name="twitter-archive", limit=settings.IMPORT_MEMBER_MAX_BYTES
     )
-    account = _archive_account(member, account, account_external_id)
+    account = _archive_account(member, account, account_external_id, zipped=is_zip(file, file.name))
     batch = ImportBatch.objects.create(
         created_by=member.user,
         member=member,
@@ -95,7 +98,7 @@ def member_archive_import_create(
         original_name=file.name[:255],
         format=format_name,
         network="twitter",
-        account_external_id=account.external_id,
+        account_external_id=account.external_id if account else "",
         skip_invalid=True,
         bytes_total=file.size,
     )
@@ -103,22 +106,27 @@ def member_archive_import_create(
 
 
 def _archive_account(
-    member: Member, account: NetworkAccount | None, account_external_id: str
-) -> NetworkAccount:
-    """The member's X/Twitter account the archive belongs to: the one chosen (it must be
-    theirs), or the account id given, connected to them here as an imported account."""
-    if account is None:
-        external_id = (account_external_id or "").strip()
-        if not external_id.isdigit():
+    member: Member, account: NetworkAccount | None, account_external_id: str, *, zipped: bool
+) -> NetworkAccount | None:
+    """The member's X/Twitter account the archive must belong to: the one chosen, or the one
+    whose id is given (either must already be theirs); None for a zip left to name its own."""
+    external_id = (account_external_id or "").strip()
+    if account is None and external_id:
+        account = member.network_accounts.filter(network="twitter", external_id=external_id)
+        account = account.first()
+        if account is None:
             raise ImportRefused(
-                "Give your X/Twitter account id (digits; in your archive's account.js).",
+                f"X account {external_id} is not connected to you. Upload the whole archive "
+                "(.zip): its data/account.js shows the account is yours.",
                 field="account_external_id",
             )
-        return network_account_connect(
-            member=member,
-            network="twitter",
-            external_id=external_id,
-            source=NetworkAccount.Source.IMPORT,
+    if account is None:
+        if zipped:
+            return None
+        raise ImportRefused(
+            "A tweets.js alone does not say whose tweets they are: upload the whole archive "
+            "(the .zip X made), or connect your X account first and choose it.",
+            field="file",
         )
     if account.member_id != member.pk or account.network != "twitter":
         raise ImportRefused("That is not one of your X/Twitter accounts.", field="account")
@@ -144,8 +152,12 @@ def staff_import_create(
     )
     if network and not is_valid_slug(network):
         raise ImportRefused(f"{network!r} is not a network slug.", field="network")
-    if FORMATS[format_name].needs_account and not account_external_id.strip():
-        raise ImportRefused("An archive import needs the account it belongs to.", field="account")
+    names_account = account_external_id.strip() or is_zip(file, file.name)
+    if FORMATS[format_name].needs_account and not names_account:
+        raise ImportRefused(
+            "A tweets.js needs the account it belongs to (a whole archive .zip names it).",
+            field="account_external_id",
+        )
     batch = ImportBatch.objects.create(
         created_by=user,
         file=file,
@@ -196,15 +208,18 @@ def import_batch_process(
     if not _claim(batch.pk):
         batch.refresh_from_db()
         return batch
-    source = LineSource(
-        stream,
-        name=batch.original_name,
-        max_bytes=batch.bytes_total * settings.IMPORT_MAX_EXPANSION if batch.bytes_total else None,
-    )
+    max_bytes = batch.bytes_total * settings.IMPORT_MAX_EXPANSION if batch.bytes_total else None
     try:
-        _parse_and_store(batch, source, _progress_reporter(batch, source, on_progress))
+        if batch.format == "twitter-archive" and is_zip(stream, batch.original_name):
+            archive = TwitterArchiveZip(stream, name=batch.original_name, max_bytes=max_bytes)
+            _archive_store(batch, archive, _progress_reporter(batch, archive, on_progress))
+        else:
+            source = LineSource(stream, name=batch.original_name, max_bytes=max_bytes)
+            _parse_and_store(batch, source, _progress_reporter(batch, source, on_progress))
     except IngestError as error:
         _fail(batch, str(error))
+    except NetworkAccountTaken as error:
+        _fail(batch, f"{batch.original_name}: {error.message} Nothing was stored.")
     except Exception as error:  # the import must end, and say so, whatever went wrong
         logger.exception("import %s failed", batch.pk)
         _fail(
@@ -218,7 +233,7 @@ def import_batch_process(
 
 def _progress_reporter(
     batch: ImportBatch,
-    source: LineSource,
+    source: LineSource | TwitterArchiveZip,
     on_progress: Callable[[ImportSummary, int], None] | None,
 ) -> Callable[[ImportSummary], None]:
     """What the import calls after each chunk: the progress goes to the cache, where the
@@ -255,6 +270,45 @@ def _parse_and_store(
         import_batch=batch,
         on_progress=progress,
     )
+
+
+def _archive_store(
+    batch: ImportBatch, archive: TwitterArchiveZip, progress: Callable[[ImportSummary], None]
+) -> None:
+    """Store a whole archive, in one transaction with the account its account.js names: a
+    member's import adds that account to them (taking it over from a weaker claim, see
+    network_account_connect), and a failed import adds nothing."""
+    owner = archive.account()
+    chosen = batch.account_external_id
+    if chosen and chosen != owner.account_id:
+        raise IngestError(
+            source=f"{batch.original_name}:data/account.js",
+            line=1,
+            field="accountId",
+            problem="the archive is another account's",
+            value=owner.account_id,
+            expected=f"the account chosen for it ({chosen})",
+        )
+    items = archive.items(
+        account_id=owner.account_id, network=batch.network or "twitter", now=timezone.now()
+    )
+    with transaction.atomic():
+        if batch.member_id:
+            network_account_connect(
+                member=batch.member,
+                network=batch.network or "twitter",
+                external_id=owner.account_id,
+                handle=owner.username,
+                source=NetworkAccount.Source.ARCHIVE,
+            )
+        ImportBatch.objects.filter(pk=batch.pk).update(account_external_id=owner.account_id)
+        actions_import(
+            records=items,
+            demo_members=batch.demo_members,
+            skip_invalid=batch.skip_invalid,
+            import_batch=batch,
+            on_progress=progress,
+        )
 
 
 def import_batch_run(*, import_id: int) -> ImportBatch:

@@ -39,7 +39,8 @@ from scoring.models import (
 from scoring.networks import KNOWN_NETWORKS, is_valid_slug
 from scoring.services.visibility import member_scores_change_lock, member_scores_visibility_set
 
-# How a member proves an account is theirs: logging in with it, or signing in to it.
+# The sources that prove an account is the member's beyond doubt (logging in with it, signing
+# in to it): only these inherit what the person did before joining.
 PROVEN_SOURCES = (NetworkAccount.Source.OAUTH, NetworkAccount.Source.SESSION)
 
 
@@ -127,23 +128,26 @@ def network_account_connect(
 ) -> NetworkAccount:
     """Link a network account to the member. Idempotent for the same member.
 
-    With a proven source (OAUTH: the member logged in with the network; SESSION: they
-    signed in to it with an app password),
+    The source is how the member showed the account is theirs (NetworkAccount.PROOF_RANK):
+    an account held by another member on weaker evidence is taken over, and that member is
+    told; one held as strongly or more raises NetworkAccountTaken. Connecting again with a
+    stronger source upgrades the member's own account. With a proven source (OAUTH, SESSION),
     actions this person took while not a member, stored under an anonymous actor, are linked
-    to the account, and an unproven claim by another member (an archive upload) is removed.
-    Raises NetworkAccountTaken when another member holds the account otherwise.
+    to the account.
     """
     external_id = _valid_account_id(network, external_id)
     proven = source in PROVEN_SOURCES
     existing = NetworkAccount.objects.filter(network=network, external_id=external_id).first()
     if existing is not None and existing.member_id == member.pk:
-        if proven and existing.source != source:  # the member's own claim, now proven
+        if NetworkAccount.outranks(source, existing.source):  # the member's own, now stronger
             existing.source = source
-            existing.save(update_fields=["source"])
-            _actions_taken_before_joining_link(existing)
+            existing.handle = handle or existing.handle
+            existing.save(update_fields=["source", "handle"])
+            if proven:
+                _actions_taken_before_joining_link(existing)
         return existing
     if existing is not None:
-        _unproven_claim_yield(existing, proven=proven)
+        _weaker_claim_yield(existing, source=source)
     account = _network_account_create(
         member=member, network=network, external_id=external_id, handle=handle, source=source
     )
@@ -163,21 +167,29 @@ def _valid_account_id(network: str, external_id: str) -> str:
     return external_id
 
 
-def _unproven_claim_yield(existing: NetworkAccount, *, proven: bool) -> None:
-    """Another member holds the account. An account claimed without proof (an archive
-    upload) yields to its owner, who has just proved it by logging in with the network;
-    otherwise the account is taken."""
-    if not (proven and existing.source not in PROVEN_SOURCES):
+def _weaker_claim_yield(existing: NetworkAccount, *, source: str) -> None:
+    """Another member holds the account. A claim on weaker evidence (an id typed with an
+    upload, an archive) yields to a member who shows more (an archive naming the account,
+    a login with the network); otherwise the account is taken."""
+    if not NetworkAccount.outranks(source, existing.source):
         raise NetworkAccountTaken(
-            f"This {existing.network} account is already connected to another member.",
+            f"This {existing.network_label} account is already connected to another member.",
             field="external_id",
         )
     _network_account_remove(existing)
-    _claim_lost_tell(existing)
+    _claim_lost_tell(existing, source=source)
 
 
-def _claim_lost_tell(account: NetworkAccount) -> None:
-    """The member who had added the account from an archive is told it went to its owner."""
+_PROOF_WORDS = {
+    NetworkAccount.Source.OAUTH: "by logging in with it",
+    NetworkAccount.Source.SESSION: "by signing in to it",
+    NetworkAccount.Source.ARCHIVE: "with the account's own archive",
+}
+
+
+def _claim_lost_tell(account: NetworkAccount, *, source: str) -> None:
+    """The member who held the account on weaker evidence is told it went to a member who
+    showed more."""
     email = account.member.user.email if account.member.user_id else ""
     if not email:
         return
@@ -185,9 +197,9 @@ def _claim_lost_tell(account: NetworkAccount) -> None:
 
     label, name = account.network_label, account.handle or account.external_id
     body = (
-        f"The {label} account {name} was connected by a member who proved they own it, by "
-        "signing in with it. It has been removed from your Klout Fair account, with the posts "
-        "and actions imported for it.\n"
+        f"The {label} account {name} was connected by a member who showed they own it, "
+        f"{_PROOF_WORDS.get(source, 'by signing in with it')}. It has been removed from your "
+        "Klout Fair account, with the posts and actions imported for it.\n"
     )
     subject = f"{label} account {name} removed"
     transaction.on_commit(lambda: email_send.delay(to=[email], subject=subject, body=body))

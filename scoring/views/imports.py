@@ -51,7 +51,6 @@ def member_imports(request: HttpRequest) -> HttpResponse:
                 member=member,
                 file=form.cleaned_data["file"],
                 account=form.cleaned_data.get("account"),
-                account_external_id=form.cleaned_data["account_external_id"],
             )
         except DomainError as error:
             _refused(form, error)

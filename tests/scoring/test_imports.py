@@ -22,6 +22,7 @@ from scoring.models import (
 )
 from scoring.services.imports import import_batch_run
 from tests.factories import NetworkAccountFactory, OptedInMemberFactory, UserFactory
+from tests.scoring.archives import archive_zip
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "scoring" / "ingest" / "samples"
@@ -222,22 +223,23 @@ def _upload(name: str = "tweets.js") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, (SAMPLES / "tweets.js").read_bytes())
 
 
+def _archive() -> SimpleUploadedFile:
+    return SimpleUploadedFile("twitter-archive.zip", archive_zip())
+
+
 def test_member_archive_upload_runs_and_shows_progress(client, django_capture_on_commit_callbacks):
     member = OptedInMemberFactory()
     client.force_login(member.user)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("member_imports"),
-            {"file": _upload(), "account_external_id": "1510000001"},
-        )
+        response = client.post(reverse("member_imports"), {"file": _archive()})
 
     batch = ImportBatch.objects.get()
     assert response["Location"] == reverse("import_detail", args=[batch.pk])
     assert (batch.status, batch.member, batch.posts, batch.stored) == ("done", member, 3, 17)
     assert not batch.file  # the upload is deleted once imported
     account = NetworkAccount.objects.get(member=member)
-    assert (account.external_id, account.source) == ("1510000001", "import")
+    assert (account.external_id, account.source) == ("1510000001", "archive")
     page = client.get(response["Location"]).content.decode()
     assert "Done" in page and "Actions stored" in page
     progress = client.get(reverse("import_progress", args=[batch.pk])).json()
@@ -325,7 +327,7 @@ def test_api_member_uploads_archive_and_reads_progress(django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             reverse("api_imports"),
-            {"file": _upload(), "account_external_id": "1510000001", "demo_members": "true"},
+            {"file": _archive(), "demo_members": "true"},
             format="multipart",
         )
 
@@ -374,18 +376,6 @@ def test_staff_upload_too_large_is_refused(admin_client, settings):
     )
     assert f"a.csv is {len(HEADER)} bytes; the limit is 10 bytes." in response.content.decode()
     assert not ImportBatch.objects.exists()
-
-
-def test_member_upload_of_an_account_another_member_proved_is_a_form_error(client):
-    holder = NetworkAccountFactory(network="twitter", external_id="1510000001")
-    member = OptedInMemberFactory()
-    client.force_login(member.user)
-    response = client.post(
-        reverse("member_imports"), {"file": _upload(), "account_external_id": "1510000001"}
-    )
-    assert response.status_code == 200
-    assert "already connected to another member" in response.content.decode()
-    assert NetworkAccount.objects.get(external_id="1510000001") == holder
 
 
 def test_staff_import_create_refuses_non_staff(user):

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.ingest.formats import FORMATS, detect_format
+from scoring.ingest.twitter_zip import is_zip
 from scoring.models import ImportBatch
 from scoring.networks import is_valid_slug
 from scoring.services.imports import import_batch_process
@@ -48,13 +49,15 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = "Import actions from a file (interchange CSV/JSONL, SNAP log, X archive tweets.js)."
+    help = "Import actions from a file (interchange CSV/JSONL, SNAP log, X archive or tweets.js)."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--format", choices=sorted(FORMATS), help="Default: from the name.")
         parser.add_argument("--network", default="", help="For formats without a network column.")
-        parser.add_argument("--account", default="", help="Whose archive it is (twitter-archive).")
+        parser.add_argument(
+            "--account", default="", help="Whose tweets.js it is (an archive .zip names it)."
+        )
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
@@ -76,7 +79,9 @@ class Command(BaseCommand):
         if options["network"] and not is_valid_slug(options["network"]):
             raise CommandError(f"--network {options['network']!r} is not a network slug.")
         if FORMATS[format_name].needs_account and not options["account"]:
-            raise CommandError(f"{path}: a {format_name} import needs --account.")
+            with path.open("rb") as head:
+                if not is_zip(head, path.name):  # a whole archive names its account in account.js
+                    raise CommandError(f"{path}: a tweets.js import needs --account.")
         batch = ImportBatch.objects.create(
             original_name=str(path)[-255:],
             format=format_name,
