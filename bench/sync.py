@@ -6,7 +6,9 @@
    from a fake AppView in another process (so the server does not share this process's
    CPU): the requests made against the fewest the pagination allows, and the time per
    action stored against ``import_actions`` storing the same actions from a CSV file.
-2. The stream: 1,000,000 Jetstream events of which 2% concern members, fed to the consumer
+2. The same backfill (a tenth of it) over a 10 ms round trip: reading several posts'
+   engagement at once (BLUESKY_SYNC_CONCURRENCY) against one post at a time.
+3. The stream: 1,000,000 Jetstream events of which 2% concern members, fed to the consumer
    as a socket would (its reading, batching and storing) against a bare loop that only
    parses the same JSON lines; and against the 20,000 events/s floor.
 """
@@ -29,16 +31,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._setup import django_setup, result  # noqa: E402
 
 POSTS, ENGAGEMENTS, FANS = 1000, 50_000, 8000
+LATENCY, LATENCY_POSTS = 0.010, 100  # a 10 ms round trip, on a tenth of the posts
 PARTS = {"likes": 30, "reposts": 10, "quotes": 5, "replies": 5}  # per post: 50 in all
 EVENTS, MEMBER_SHARE, MEMBERS = 1_000_000, 0.02, 200
 
 
 # --- the fake AppView, in its own process ----------------------------------------------------
-def _world(fake, now: datetime):
+def _world(fake, now: datetime, posts: int = POSTS):
     member = fake.actor("member.bsky.social")
     fans = [fake.actor(f"fan{n:05d}.bsky.social") for n in range(FANS)]
     pick = random.Random(7)
-    for number in range(POSTS):
+    for number in range(posts):
         post = fake.post(member, f"post {number} #coffee", now - timedelta(hours=number + 1))
         start = post.created_at
         post.likes = [
@@ -53,11 +56,12 @@ def _world(fake, now: datetime):
     return member
 
 
-def _serve(queue, now: datetime) -> None:
+def _serve(queue, now: datetime, posts: int = POSTS, latency: float = 0.0) -> None:
     from tests.scoring.bluesky_fake import BlueskyFake
 
     fake = BlueskyFake()
-    member = _world(fake, now)
+    fake.latency = latency
+    member = _world(fake, now, posts)
     rows = []
     for post in fake.posts[member.did]:
         rows += _csv_rows(member.did, post)
@@ -186,6 +190,53 @@ def bench_backfill() -> None:
     )
 
 
+def bench_concurrency() -> None:
+    """The same walk over a network with a round trip (LATENCY per request), reading one
+    post's engagement at a time and BLUESKY_SYNC_CONCURRENCY posts at once."""
+    from django.conf import settings
+
+    from scoring.models import Member, SyncState
+    from scoring.services.sync import network_account_sync
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    server = context.Process(
+        target=_serve, args=(queue, datetime.now(UTC), LATENCY_POSTS, LATENCY), daemon=True
+    )
+    server.start()
+    url, member_did, _ = queue.get(timeout=120)
+    settings.BLUESKY_APPVIEW_URL = url
+    workers = max(settings.BLUESKY_SYNC_CONCURRENCY, 2)
+    seconds = {}
+    try:
+        for concurrency in (1, workers):
+            _forget_actions()
+            Member.objects.filter(network_accounts__external_id=member_did).delete()
+            account = _account(member_did)
+            settings.BLUESKY_SYNC_CONCURRENCY = concurrency
+            started = time.perf_counter()
+            network_account_sync(account_id=account.pk)
+            seconds[concurrency] = time.perf_counter() - started
+            state = SyncState.objects.get(account=account)
+            assert state.status == "ok" and state.actions_stored == LATENCY_POSTS * 50
+    finally:
+        server.terminate()
+    print(
+        f"backfill over a {LATENCY * 1000:.0f} ms round trip ({LATENCY_POSTS} posts, "
+        f"{state.requests:,} requests): {seconds[1]:.2f}s one post at a time, "
+        f"{seconds[workers]:.2f}s with {workers} at once"
+    )
+    result(
+        "sync-concurrency",
+        seconds[workers],
+        f"s ({workers} posts at once)",
+        seconds[1],
+        "s (one at a time)",
+        seconds[workers] / seconds[1],
+        0.5,
+    )
+
+
 # --- the stream --------------------------------------------------------------------------
 def _events(members: list[str]) -> list[str]:
     """Jetstream commit events; MEMBER_SHARE of them on members' posts or by members."""
@@ -276,5 +327,6 @@ if __name__ == "__main__":
     vendor = django_setup("bench_sync")
     print(f"database: {vendor}")
     bench_backfill()
+    bench_concurrency()
     _forget_actions()
     bench_stream()

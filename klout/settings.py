@@ -318,6 +318,9 @@ BLUESKY_JETSTREAM_URL = (
     env_str("BLUESKY_JETSTREAM_URL") or "wss://jetstream2.us-east.bsky.network/subscribe"
 )
 SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
+# Posts whose likes, reposts, quotes and replies a sync reads at once (each a few requests in
+# flight); 1 reads one request at a time.
+BLUESKY_SYNC_CONCURRENCY = max(env_int("BLUESKY_SYNC_CONCURRENCY", 4), 1)
 
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -15,6 +16,7 @@ class HttpFake:
 
     def __init__(self) -> None:
         fake = self
+        self.latency = 0.0  # seconds each answer waits, as a network's round trip would
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real services
@@ -33,6 +35,8 @@ class HttpFake:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, data, extra = fake.answer(method, self.path, self.headers, body)
+                if fake.latency:
+                    time.sleep(fake.latency)
                 raw = json.dumps(data).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from atproto import Client
 from atproto import Session as SdkSession
@@ -36,6 +37,7 @@ from scoring.connectors.base import (
     SessionExpired,
     Unavailable,
 )
+from scoring.connectors.concurrent import in_order
 from scoring.ingest.records import ActionRecord, PostRecord
 
 NETWORK = "bluesky"
@@ -166,8 +168,9 @@ class BlueskyConnector:
 
     network = NETWORK
 
-    def __init__(self, *, appview_url: str) -> None:
+    def __init__(self, *, appview_url: str, concurrency: int = 1) -> None:
         self.client = Client(base_url=appview_url)
+        self.concurrency = concurrency  # posts whose engagement is read at once
 
     def profile(self, account: str) -> Profile:
         found = _call(
@@ -183,7 +186,7 @@ class BlueskyConnector:
         )
 
     def pages(self, *, account_id: str, since: datetime, cursor: dict | None) -> Iterator[Page]:
-        return _Walk(self.client, account_id, since).pages(cursor)
+        return _Walk(self.client, account_id, since, self.concurrency).pages(cursor)
 
 
 class _Walk:
@@ -191,10 +194,11 @@ class _Walk:
     reposts, quotes and replies, page by page. The cursor names the feed page (the feed
     cursor that fetched it), the post, the part and the part's own cursor."""
 
-    def __init__(self, client: Client, account_id: str, since: datetime) -> None:
-        self.feed = client.app.bsky.feed
+    def __init__(self, client: Client, account_id: str, since: datetime, workers: int) -> None:
+        self.feed = client.app.bsky.feed  # the SDK's httpx client is safe across threads
         self.account_id = account_id
         self.since = since
+        self.workers = workers
 
     def pages(self, cursor: dict | None) -> Iterator[Page]:
         state = dict(cursor or {"feed": None, "post": None, "part": 0, "after": None})
@@ -204,14 +208,25 @@ class _Walk:
             start = _index_of(posts, state["post"])
             if state["post"] is None:  # a new feed page: its posts first
                 yield Page([_post_record(self.account_id, p) for p in posts], {**state}, 1)
-            for post in posts[start:]:
-                state.update(post=post.uri)
-                yield from self._engagement(post, state)
-                state.update(part=0, after=None)
+            # Several posts' engagement is read at once; the pages still come in post order,
+            # so each page's cursor says exactly how far the walk has got.
+            jobs = [
+                partial(self._engagement, post, self._post_state(state, post))
+                for post in posts[start:]
+            ]
+            yield from in_order(jobs, workers=self.workers)
             if ended or not feed_page.cursor:
                 yield Page([], None, 0)
                 return
             state = {"feed": feed_page.cursor, "post": None, "part": 0, "after": None}
+
+    @staticmethod
+    def _post_state(state: dict, post) -> dict:
+        """Where to begin on ``post``: at the cursor's part and page when the cursor names
+        it (a resumed walk), else at its first part."""
+        if post.uri == state["post"]:
+            return {**state}
+        return {**state, "post": post.uri, "part": 0, "after": None}
 
     def _feed_page(self, cursor: str | None):
         return _call(
@@ -242,6 +257,8 @@ class _Walk:
         return posts, ended
 
     def _engagement(self, post, state: dict) -> Iterator[Page]:
+        """The post's likes, reposts, quotes and replies, page by page, from the part and
+        the part's cursor that ``state`` names (``state`` is this post's own)."""
         for number in range(state["part"], len(PARTS)):
             part = PARTS[number]
             if number > state["part"]:

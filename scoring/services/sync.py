@@ -50,7 +50,10 @@ STALE_RUN = timedelta(hours=2)  # a run this old was left by a dead worker: take
 
 def connector_for(network: str) -> Connector:
     if network == bluesky.NETWORK:
-        return bluesky.BlueskyConnector(appview_url=settings.BLUESKY_APPVIEW_URL)
+        return bluesky.BlueskyConnector(
+            appview_url=settings.BLUESKY_APPVIEW_URL,
+            concurrency=settings.BLUESKY_SYNC_CONCURRENCY,
+        )
     raise SyncNotPossible(f"Klout Fair cannot read {network} by itself yet.")
 
 

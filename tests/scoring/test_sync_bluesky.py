@@ -284,12 +284,22 @@ class _Killed(Exception):
     pass
 
 
+@pytest.mark.parametrize("concurrency", [1, 3])
 @pytest.mark.parametrize("kill_after", range(7))  # the walk has 7 pages
 def test_bluesky_sync_killed_after_any_page_resumes_without_gap_or_double(
-    world, fake, opted_in_member, monkeypatch, kill_after, django_capture_on_commit_callbacks
+    world,
+    fake,
+    opted_in_member,
+    monkeypatch,
+    kill_after,
+    concurrency,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
-    """A worker that dies after storing any number of pages: the next run goes on from the
-    stored cursor, and the action log ends exactly as after one uninterrupted sync."""
+    """A worker that dies after storing any number of pages, with one post read at a time
+    or several at once: the next run goes on from the stored cursor, and the action log
+    ends exactly as after one uninterrupted sync."""
+    settings.BLUESKY_SYNC_CONCURRENCY = concurrency
     with django_capture_on_commit_callbacks(execute=False):
         account = sync.bluesky_connect(
             member=opted_in_member, handle="ana.bsky.social", app_password=PASSWORD
