@@ -7,7 +7,7 @@
    CPU): the requests made against the fewest the pagination allows, and the time per
    action stored against ``import_actions`` storing the same actions from a CSV file.
 2. The same backfill (a tenth of it) over a 10 ms round trip: reading several posts'
-   engagement at once (BLUESKY_SYNC_CONCURRENCY) against one post at a time.
+   engagement at once (SYNC_CONCURRENCY) against one post at a time.
 3. The stream: 1,000,000 Jetstream events of which 2% concern members, fed to the consumer
    as a socket would (its reading, batching and storing) against a bare loop that only
    parses the same JSON lines; and against the 20,000 events/s floor.
@@ -192,7 +192,7 @@ def bench_backfill() -> None:
 
 def bench_concurrency() -> None:
     """The same walk over a network with a round trip (LATENCY per request), reading one
-    post's engagement at a time and BLUESKY_SYNC_CONCURRENCY posts at once."""
+    post's engagement at a time and SYNC_CONCURRENCY posts at once."""
     from django.conf import settings
 
     from scoring.models import Member, SyncState
@@ -206,14 +206,14 @@ def bench_concurrency() -> None:
     server.start()
     url, member_did, _ = queue.get(timeout=120)
     settings.BLUESKY_APPVIEW_URL = url
-    workers = max(settings.BLUESKY_SYNC_CONCURRENCY, 2)
+    workers = max(settings.SYNC_CONCURRENCY, 2)
     seconds = {}
     try:
         for concurrency in (1, workers):
             _forget_actions()
             Member.objects.filter(network_accounts__external_id=member_did).delete()
             account = _account(member_did)
-            settings.BLUESKY_SYNC_CONCURRENCY = concurrency
+            settings.SYNC_CONCURRENCY = concurrency
             started = time.perf_counter()
             network_account_sync(account_id=account.pk)
             seconds[concurrency] = time.perf_counter() - started

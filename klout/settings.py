@@ -318,9 +318,11 @@ BLUESKY_JETSTREAM_URL = (
     env_str("BLUESKY_JETSTREAM_URL") or "wss://jetstream2.us-east.bsky.network/subscribe"
 )
 SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
-# Posts whose likes, reposts, quotes and replies a sync reads at once (each a few requests in
+# Posts whose engagement (likes, reposts, replies ...) a sync reads at once (a few requests in
 # flight); 1 reads one request at a time.
-BLUESKY_SYNC_CONCURRENCY = max(env_int("BLUESKY_SYNC_CONCURRENCY", 4), 1)
+SYNC_CONCURRENCY = max(env_int("SYNC_CONCURRENCY", 4), 1)
+# Mastodon instances are https; tests point at a local fake over http.
+MASTODON_ALLOW_HTTP = env_bool("MASTODON_ALLOW_HTTP", False)
 
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"

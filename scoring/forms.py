@@ -107,3 +107,13 @@ class BlueskyConnectForm(forms.Form):
         "We use it once, to sign in and prove the account is yours, and never store it.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+
+
+class MastodonConnectForm(forms.Form):
+    instance = forms.CharField(
+        label="Your Mastodon instance",
+        max_length=260,
+        help_text="Where your account lives, for example mastodon.social (or your full address, "
+        "@you@mastodon.social). You approve read-only access there; we never see your password.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}),
+    )

@@ -21,6 +21,7 @@ KNOWN_NETWORKS: dict[str, Network] = {
     n.slug: n
     for n in (
         Network("bluesky", "Bluesky"),
+        Network("mastodon", "Mastodon"),
         Network("twitter", "X/Twitter", "twitter_oauth2"),
         Network("facebook", "Facebook profile", "facebook"),
         Network("facebook_page", "Facebook page"),

@@ -21,6 +21,16 @@ urlpatterns = [
         name="bluesky_connect",
     ),
     path(
+        "settings/networks/mastodon/connect/",
+        network_pages.mastodon_connect_page,
+        name="mastodon_connect",
+    ),
+    path(
+        "settings/networks/mastodon/callback/",
+        network_pages.mastodon_callback,
+        name="mastodon_callback",
+    ),
+    path(
         "settings/networks/<int:account_id>/sync/", network_pages.network_sync, name="network_sync"
     ),
     path(
@@ -73,6 +83,7 @@ api_urlpatterns = [
         name="api_network_disconnect",
     ),
     path("me/networks/bluesky/", network_api.BlueskyConnectView.as_view(), name="api_bluesky"),
+    path("me/networks/mastodon/", network_api.MastodonConnectView.as_view(), name="api_mastodon"),
     path(
         "me/networks/<int:account_id>/sync/",
         network_api.NetworkSyncView.as_view(),

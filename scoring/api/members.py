@@ -108,6 +108,10 @@ class ActivityOutput(serializers.Serializer):
     unknown_actions = serializers.IntegerField()
     by_kind = serializers.DictField(child=serializers.IntegerField())
     by_network = serializers.DictField(child=serializers.IntegerField())
+    by_network_kind = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Actions by network (its label) and kind: where each action came from.",
+    )
     last_action_at = serializers.DateTimeField(allow_null=True)
 
 

@@ -1,9 +1,11 @@
-"""Live networks over the API: connect Bluesky by signing in, read an account's sync,
-ask for "Sync now". One view per operation."""
+"""Live networks over the API: connect Bluesky by signing in, start connecting Mastodon
+(the member approves on their instance, in a browser signed in here), read an account's
+sync, ask for "Sync now". One view per operation."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,6 +14,7 @@ from rest_framework.views import APIView
 from scoring import services
 from scoring.models import NetworkAccount
 from scoring.selectors.members import member_sync_progress
+from scoring.services.mastodon_connect import mastodon_connect_start
 from scoring.services.sync import bluesky_connect, network_account_sync_request
 
 
@@ -57,6 +60,30 @@ class BlueskyConnectView(APIView):
         member = services.member_for_user(user=request.user)
         account = bluesky_connect(member=member, **data.validated_data)
         return Response(ConnectedOutput(account).data, status=status.HTTP_201_CREATED)
+
+
+class MastodonConnectInput(serializers.Serializer):
+    instance = serializers.CharField(max_length=260, help_text="For example mastodon.social.")
+
+
+class MastodonConnectOutput(serializers.Serializer):
+    authorize_url = serializers.URLField(
+        help_text="Open it in a browser signed in to Klout Fair: the member approves read "
+        "access on their instance, which sends them back here to finish connecting."
+    )
+
+
+class MastodonConnectView(APIView):
+    @extend_schema(request=MastodonConnectInput, responses={200: MastodonConnectOutput})
+    def post(self, request):
+        data = MastodonConnectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        url = mastodon_connect_start(
+            member=services.member_for_user(user=request.user),
+            instance=data.validated_data["instance"],
+            redirect_uri=request.build_absolute_uri(reverse("mastodon_callback")),
+        )
+        return Response({"authorize_url": url})
 
 
 class NetworkSyncView(APIView):

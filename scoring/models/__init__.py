@@ -11,7 +11,13 @@ from scoring.models.members import (
     network_slug_validator,
 )
 from scoring.models.scores import AlgorithmVersion, MemberScore, ScoreRun
-from scoring.models.sync import NetworkSession, StreamCursor, SyncState, SyncStatus
+from scoring.models.sync import (
+    MastodonApp,
+    NetworkSession,
+    StreamCursor,
+    SyncState,
+    SyncStatus,
+)
 from scoring.models.topics import (
     ContentTopic,
     MemberTopicScore,
@@ -31,6 +37,7 @@ __all__ = [
     "Content",
     "ContentTopic",
     "ImportBatch",
+    "MastodonApp",
     "Member",
     "MemberScore",
     "MemberTopicScore",

@@ -29,6 +29,20 @@ class NetworkSession(models.Model):
         return f"session of {self.account}"
 
 
+class MastodonApp(models.Model):
+    """Klout Fair's app on one Mastodon instance, registered there on a member's first
+    connection (read scope). The secret is stored encrypted with ``NETWORK_TOKEN_KEY``."""
+
+    instance = models.CharField(max_length=255, unique=True, help_text="Its base URL.")
+    client_id = models.CharField(max_length=255)
+    sealed_secret = models.TextField(help_text="The client secret, encrypted (Fernet).")
+    redirect_uri = models.CharField(max_length=500, help_text="Registered with the app.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"app on {self.instance}"
+
+
 class SyncStatus(models.TextChoices):
     NEVER = "never", "Not synced yet"
     QUEUED = "queued", "Waiting to sync"

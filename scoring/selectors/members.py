@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from scoring.models import Action, ActionKind, Content, ImportBatch, Member, NetworkAccount
+from scoring.networks import network_for
 
 
 def member_network_accounts(*, member: Member) -> QuerySet[NetworkAccount]:
@@ -30,7 +31,21 @@ class ActivitySummary:
     unknown_actions: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     by_network: dict[str, int] = field(default_factory=dict)
+    # {network label: {kind label: actions}}: which network each action came from
+    by_network_kind: dict[str, dict[str, int]] = field(default_factory=dict)
     last_action_at: object = None
+
+    @property
+    def networks(self) -> list[str]:
+        return list(self.by_network_kind)
+
+    @property
+    def kind_rows(self) -> list[tuple[str, int, list[int]]]:
+        """(kind, total, actions per network in ``networks`` order), for a table."""
+        return [
+            (kind, n, [self.by_network_kind[net].get(kind, 0) for net in self.networks])
+            for kind, n in self.by_kind.items()
+        ]
 
 
 def member_activity_summary(*, member: Member) -> ActivitySummary:
@@ -51,12 +66,19 @@ def member_activity_summary(*, member: Member) -> ActivitySummary:
         row["network"]: row["n"]
         for row in received.values("network").annotate(n=Count("pk")).order_by("-n")
     }
+    by_network_kind: dict[str, dict[str, int]] = {}
+    rows = received.values("network", "kind").annotate(n=Count("pk")).order_by("network", "kind")
+    for row in rows:
+        network = network_for(row["network"]).label
+        kind = labels.get(row["kind"], row["kind"])
+        by_network_kind.setdefault(network, {})[kind] = row["n"]
     return ActivitySummary(
         actions=totals["actions"],
         known_people=totals["people_accounts"] + totals["people_anonymous"],
         unknown_actions=totals["unknown"],
         by_kind=by_kind,
         by_network=by_network,
+        by_network_kind=by_network_kind,
         last_action_at=totals["last"],
     )
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import Count
 
 from scoring.models import Action, Member, MemberScore, ScoreRun, Visibility
+from scoring.networks import network_for
 
 
 def statement_headline(
@@ -43,14 +44,15 @@ def statement_reasons(
     if before.version_id != now.version_id:
         reasons.append(_version_switch_reason(member, previous, now))
     window = _window(now)
-    new = _imported(member, before, now)
+    by_network = _imported(member, before, now)
+    new, where = sum(by_network.values()), _networks_named(by_network)
     left = _received(member, before.as_of - _window(before), now.as_of - window)
     half_life = now.version.parameters.get("half_life_days", 30)
     parts = change_parts(current=current, previous=previous)
     if parts is not None:  # the run scored the member again on the previous run's data
-        return reasons + _reasons_in_points(parts, new, left, window, half_life)
+        return reasons + _reasons_in_points(parts, (new, where), left, window, half_life)
     decayed = before.version_id == now.version_id and current.raw < previous.raw
-    return reasons + _reasons_in_actions(new, left, window, half_life, decayed)
+    return reasons + _reasons_in_actions((new, where), left, window, half_life, decayed)
 
 
 def change_parts(*, current: MemberScore, previous: MemberScore | None) -> dict | None:
@@ -124,27 +126,45 @@ def _received(member: Member, start, end) -> int:
     ).count()
 
 
-def _imported(member: Member, previous: ScoreRun, current: ScoreRun) -> int:
+def _imported(member: Member, previous: ScoreRun, current: ScoreRun) -> dict[str, int]:
     """Actions on the member's posts stored between the two runs and inside the current
-    run's time: new to the score, whenever they happened."""
+    run's time (new to the score, whenever they happened), by the network they came from."""
     window = _window(current)
-    return Action.objects.filter(
-        subject__member=member,
-        created_at__gt=previous.started_at,
-        created_at__lte=current.started_at,
-        occurred_at__gt=current.as_of - window,
-        occurred_at__lte=current.as_of,
-    ).count()
+    rows = (
+        Action.objects.filter(
+            subject__member=member,
+            created_at__gt=previous.started_at,
+            created_at__lte=current.started_at,
+            occurred_at__gt=current.as_of - window,
+            occurred_at__lte=current.as_of,
+        )
+        .values("network")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "network")
+    )
+    return {network_for(row["network"]).label: row["n"] for row in rows}
 
 
-def _reasons_in_points(parts: dict, new: int, left: int, window: timedelta, half_life) -> list[str]:
+def _networks_named(by_network: dict[str, int]) -> tuple[str, str]:
+    """Where new actions came from, as the posts they were on and a tail: ("your Bluesky
+    posts", ""), or ("your posts", " (Bluesky 30, Mastodon 12)")."""
+    if len(by_network) == 1:
+        return f"your {next(iter(by_network))} posts", ""
+    if not by_network:
+        return "your posts", ""
+    return "your posts", " (" + ", ".join(f"{k} {n:,}" for k, n in by_network.items()) + ")"
+
+
+def _reasons_in_points(
+    parts: dict, new_where: tuple[int, tuple], left: int, window: timedelta, half_life
+) -> list[str]:
     """The reasons with each one's points, when the run split the change."""
-    reasons = []
+    (new, (posts, tail)), reasons = new_where, []
     by_time, by_new = parts["time"], parts["new_actions"]
     if new or by_new:
         reasons.append(
-            f"{_points(by_new)} from {_plural(new, 'new action', 'new actions')} on your "
-            "posts since then."
+            f"{_points(by_new)} from {_plural(new, 'new action', 'new actions')} on {posts} "
+            f"since then{tail}."
         )
     if by_time or left:
         aged = f"; {_plural(left, 'action', 'actions')} left the {window.days}-day window"
@@ -156,13 +176,13 @@ def _reasons_in_points(parts: dict, new: int, left: int, window: timedelta, half
 
 
 def _reasons_in_actions(
-    new: int, left: int, window: timedelta, half_life, decayed: bool
+    new_where: tuple[int, tuple], left: int, window: timedelta, half_life, decayed: bool
 ) -> list[str]:
     """The reasons in numbers of actions, when the change was not split; ``decayed``: the
     raw score fell under the same version, which with no new or leaving actions is time."""
-    reasons = []
+    (new, (posts, tail)), reasons = new_where, []
     if new:
-        reasons.append(f"{_plural(new, 'new action', 'new actions')} on your posts since then.")
+        reasons.append(f"{_plural(new, 'new action', 'new actions')} on {posts} since then{tail}.")
     if left:
         days = window.days
         reasons.append(

@@ -26,7 +26,6 @@ from core.sealing import SealBroken, seal, unseal
 from scoring.connectors import bluesky
 from scoring.connectors.base import (
     AccountNotFound,
-    Connector,
     ConnectorError,
     Page,
     RateLimited,
@@ -38,6 +37,7 @@ from scoring.engine.model import Parameters
 from scoring.errors import NetworkConnectFailed, SyncNotPossible, SyncTooSoon
 from scoring.models import Member, NetworkAccount, NetworkSession, SyncState, SyncStatus
 from scoring.services.actions import actions_import
+from scoring.services.connectors import LIVE_NETWORKS, connector_for, syncs
 from scoring.services.members import network_account_connect
 
 NOTES_KEPT = 50
@@ -46,19 +46,6 @@ BATCH_PAGES = 200  # ... or pages ...
 BATCH_SECONDS = 2.0  # ... or this long after the first
 READ_AHEAD = 16  # pages the network reader may run ahead of the database
 STALE_RUN = timedelta(hours=2)  # a run this old was left by a dead worker: take it again
-
-
-def connector_for(network: str) -> Connector:
-    if network == bluesky.NETWORK:
-        return bluesky.BlueskyConnector(
-            appview_url=settings.BLUESKY_APPVIEW_URL,
-            concurrency=settings.BLUESKY_SYNC_CONCURRENCY,
-        )
-    raise SyncNotPossible(f"Klout Fair cannot read {network} by itself yet.")
-
-
-def syncs(network: str) -> bool:
-    return network == bluesky.NETWORK
 
 
 def bluesky_connect(*, member: Member, handle: str, app_password: str) -> NetworkAccount:
@@ -90,7 +77,7 @@ def bluesky_connect(*, member: Member, handle: str, app_password: str) -> Networ
             defaults={"sealed": seal(session.session_string), "refreshed_at": now},
         )
         SyncState.objects.get_or_create(account=account)
-        _sync_queue(account.pk, now)
+        sync_queue(account.pk, now)
     return account
 
 
@@ -139,12 +126,12 @@ def network_account_sync_request(*, account: NetworkAccount) -> SyncState:
         state.requested_at = now
         state.save(update_fields=["requested_at"])
         if state.status != SyncStatus.RUNNING:
-            _sync_queue(account.pk, now)
+            sync_queue(account.pk, now)
     state.refresh_from_db()
     return state
 
 
-def _sync_queue(account_id: int, now: datetime) -> None:
+def sync_queue(account_id: int, now: datetime) -> None:
     from scoring.tasks import network_account_sync_task
 
     SyncState.objects.filter(account_id=account_id).exclude(status=SyncStatus.RUNNING).update(
@@ -167,7 +154,7 @@ def network_account_sync(*, account_id: int) -> SyncState | None:
         _session_renew(account)
         window = timedelta(days=Parameters().window_days)
         state = SyncState.objects.get(account_id=account_id)
-        pages = connector_for(account.network).pages(
+        pages = connector_for(account).pages(
             account_id=account.external_id, since=timezone.now() - window, cursor=state.cursor
         )
         for page in read_ahead(pages):
@@ -308,7 +295,7 @@ def _sync_begin(account_id: int) -> NetworkAccount | None:
 def _fresh_counts(account_id: int) -> dict:
     """A new walk starts its counts at 0; a resumed one keeps counting."""
     state = SyncState.objects.filter(account_id=account_id).values("cursor").first()
-    if state and state["cursor"]:
+    if state and state["cursor"] and not state["cursor"].get("done"):
         return {}
     zero = ("pages", "requests", "actions_stored", "posts_stored", "duplicates")
     return {**dict.fromkeys(zero, 0), "notes": []}
@@ -318,8 +305,8 @@ def _session_renew(account: NetworkAccount) -> None:
     """Renew the member's session, as proof that it still stands (an account whose
     session is gone stops syncing until the member connects again)."""
     stored = NetworkSession.objects.filter(account=account).first()
-    if stored is None:
-        return  # a public account read for a demo or by staff: no proof to renew
+    if stored is None or account.network != bluesky.NETWORK:
+        return  # a public account read for a demo or by staff, or a token that does not expire
     try:
         text = unseal(stored.sealed)
     except SealBroken:
@@ -384,7 +371,7 @@ def accounts_sync_due(*, now: datetime | None = None, spread_seconds: int = 5400
     burst; returns how many."""
     now = now or timezone.now()
     due = (
-        SyncState.objects.filter(account__network__in=[bluesky.NETWORK])
+        SyncState.objects.filter(account__network__in=LIVE_NETWORKS)
         .filter(account__member__opted_in_at__isnull=False)
         .exclude(last_synced_at__gt=now - timedelta(hours=23))
         .exclude(status__in=[SyncStatus.RUNNING, SyncStatus.SESSION_EXPIRED])

@@ -23,6 +23,7 @@ from scoring.selectors.members import (
 )
 from scoring.selectors.scores import history_chart, member_score_history, member_statement
 from scoring.selectors.topics import evidence_bar, member_topics
+from scoring.services.connectors import LIVE_NETWORKS
 
 
 @login_required
@@ -64,6 +65,7 @@ def member_settings(request: HttpRequest) -> HttpResponse:
         "profile_form": ProfileForm(initial={"display_name": member.display_name}),
         "providers": _connectable_providers(request),
         "api_token": user_api_token(user=request.user),
+        "live_networks": LIVE_NETWORKS,
     }
     return render(request, "scoring/settings.html", context)
 

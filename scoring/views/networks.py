@@ -1,5 +1,6 @@
-"""Live networks: connect Bluesky by signing in, follow an account's sync, "Sync now".
-Thin: the form validates, the services decide."""
+"""Live networks: connect Bluesky by signing in and Mastodon by OAuth on the member's
+instance, follow an account's sync, "Sync now". Thin: the form validates, the services
+decide."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from scoring import services
-from scoring.forms import BlueskyConnectForm
+from scoring.forms import BlueskyConnectForm, MastodonConnectForm
 from scoring.models import NetworkAccount
 from scoring.selectors.members import member_sync_progress
-from scoring.services.sync import bluesky_connect, network_account_sync_request, syncs
+from scoring.services.connectors import syncs
+from scoring.services.mastodon_connect import mastodon_connect_finish, mastodon_connect_start
+from scoring.services.sync import bluesky_connect, network_account_sync_request
 
 
 @login_required
@@ -31,6 +35,47 @@ def bluesky_connect_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Connected {account.handle}. Reading your posts now.")
             return redirect("network_sync", account_id=account.pk)
     return render(request, "scoring/bluesky_connect.html", {"form": form, "member": member})
+
+
+def _mastodon_return(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("mastodon_callback"))
+
+
+@login_required
+def mastodon_connect_page(request: HttpRequest) -> HttpResponse:
+    member = services.member_for_user(user=request.user)
+    form = MastodonConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            url = mastodon_connect_start(
+                member=member,
+                instance=form.cleaned_data["instance"],
+                redirect_uri=_mastodon_return(request),
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect(url)
+    return render(request, "scoring/mastodon_connect.html", {"form": form, "member": member})
+
+
+@login_required
+def mastodon_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the member's instance, approved or not."""
+    member = services.member_for_user(user=request.user)
+    try:
+        account = mastodon_connect_finish(
+            member=member,
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            error=request.GET.get("error", ""),
+            redirect_uri=_mastodon_return(request),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("mastodon_connect")
+    messages.success(request, f"Connected {account.handle}. Reading your posts now.")
+    return redirect("network_sync", account_id=account.pk)
 
 
 def _own(request: HttpRequest, account_id: int) -> NetworkAccount:

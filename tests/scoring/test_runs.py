@@ -355,7 +355,9 @@ def test_statement_counts_back_dated_imports_as_new_and_blames_no_decay(world):
     _run(as_of=AS_OF + timedelta(minutes=5))
     statement = selectors_scores.member_statement(member=a.member)
     (reason,) = statement.reasons  # five minutes of age cost no point
-    assert reason == f"{statement.change:+d} points from 3 new actions on your posts since then."
+    assert reason == (
+        f"{statement.change:+d} points from 3 new actions on your X/Twitter posts since then."
+    )
     assert statement.current.score_time_only == statement.previous.score
 
 

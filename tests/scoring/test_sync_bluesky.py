@@ -299,7 +299,7 @@ def test_bluesky_sync_killed_after_any_page_resumes_without_gap_or_double(
     """A worker that dies after storing any number of pages, with one post read at a time
     or several at once: the next run goes on from the stored cursor, and the action log
     ends exactly as after one uninterrupted sync."""
-    settings.BLUESKY_SYNC_CONCURRENCY = concurrency
+    settings.SYNC_CONCURRENCY = concurrency
     with django_capture_on_commit_callbacks(execute=False):
         account = sync.bluesky_connect(
             member=opted_in_member, handle="ana.bsky.social", app_password=PASSWORD
@@ -307,8 +307,8 @@ def test_bluesky_sync_killed_after_any_page_resumes_without_gap_or_double(
     monkeypatch.setattr(sync, "BATCH_PAGES", 1)  # a cursor stored after every page
     real = sync.connector_for
 
-    def dying(network):
-        inner = real(network)
+    def dying(account):
+        inner = real(account)
 
         class Dying:
             def pages(self, **kwargs):

@@ -14,12 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.connectors.base import ConnectorError
 from scoring.models import NetworkAccount, SyncState
-from scoring.services.sync import (
-    connector_for,
-    demo_account_attach,
-    network_account_sync,
-    syncs,
-)
+from scoring.services.connectors import public_reader
+from scoring.services.sync import demo_account_attach, network_account_sync
 
 
 class Command(BaseCommand):
@@ -35,10 +31,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, network: str, account: str, demo_member: bool, **options):
-        if not syncs(network):
-            raise CommandError(f"--network {network}: only bluesky is read live so far.")
+        reader = public_reader(network)
+        if reader is None:
+            raise CommandError(
+                f"--network {network}: only bluesky is read without a member's login; a "
+                "Mastodon account is synced once its member connects it."
+            )
         try:
-            profile = connector_for(network).profile(account.strip().removeprefix("@"))
+            profile = reader.profile(account.strip().removeprefix("@"))
         except ConnectorError as error:
             raise CommandError(f"--account {account}: {error.message}") from None
         held = self._account(network, profile, demo_member)

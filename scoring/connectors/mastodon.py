@@ -1,0 +1,437 @@
+"""Mastodon, any instance, through the official client library (``Mastodon.py``).
+
+A member connects by OAuth on their own instance: the app is registered there on first use
+(its client id and secret kept per instance), the member approves it on the instance with
+the ``read`` scope, and the access token is what is kept (sealed). The sync reads, with the
+member's token and on the member's own instance:
+
+1. their notifications since the last one read (``favourite``, ``reblog``, ``mention``),
+   oldest first (``min_id``): these carry the time each act happened;
+2. their own statuses in the window (``accounts/:id/statuses``, reblogs excluded), newest
+   first, and for each one its ``favourited_by``, ``reblogged_by`` and ``context`` (direct
+   replies), each page by page. A part whose count on the status is 0 is not asked for.
+
+Identities: a person is their full address ``user@domain`` (the same from every instance);
+a status of the member is its id on the member's instance; a favourite is ``favourite <actor>
+<status id>``, a reblog ``reblog <actor> <status id>``, a reply or mention its own URI. So a
+notification and the walk that finds the same act store it once, with the notification's
+time when it came first (the walk knows who favourited or reblogged, not when, and gives
+the status's time: the earliest it can have happened).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from urllib.parse import urlsplit
+
+from mastodon import Mastodon
+from mastodon import errors as mx
+
+from scoring.connectors.base import (
+    AccountNotFound,
+    Page,
+    Profile,
+    RateLimited,
+    Record,
+    Refused,
+    SessionExpired,
+    Unavailable,
+)
+from scoring.connectors.concurrent import in_order
+from scoring.ingest.records import ActionRecord, PostRecord
+
+NETWORK = "mastodon"
+SCOPES = ["read"]
+STATUS_PAGE, PEOPLE_PAGE, NOTIFICATION_PAGE = 40, 80, 80  # the API's largest pages
+NOTIFICATION_TYPES = ["favourite", "reblog", "mention"]
+PARTS = ("favourites", "reblogs", "replies")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+DEFAULT_WAIT = timedelta(minutes=5)
+TIMEOUT = 30
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+def instance_url(text: str, *, allow_http: bool = False) -> str:
+    """The base URL of an instance from what a member typed (``mastodon.social``,
+    ``https://mastodon.social/``, ``@ana@mastodon.social``); raises ValueError."""
+    text = (text or "").strip()
+    if text.count("@") >= 1 and "://" not in text:
+        text = text.rsplit("@", 1)[1]
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    host = (parts.hostname or "").lower()
+    local = allow_http and host in ("127.0.0.1", "localhost")
+    if parts.scheme not in (("http", "https") if allow_http else ("https",)):
+        raise ValueError("An instance address starts with https://.")
+    if not (local or DOMAIN_RE.match(host)):
+        raise ValueError(f"{text!r} is not an instance's address, such as mastodon.social.")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def domain_of(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def address(account, domain: str) -> str:
+    """A person's full address, ``user@domain``: the same whichever instance is asked."""
+    acct = str(_get(account, "acct") or _get(account, "username") or "").lower()
+    return acct if "@" in acct else f"{acct}@{domain}"
+
+
+def when(value, *, fallback: datetime | None = None) -> datetime | None:
+    """A Mastodon time (a datetime from the library, or ISO 8601) as aware UTC; the fallback
+    when missing, unreadable, before 2000 or in the future."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        return fallback
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment < EARLIEST or moment > datetime.now(UTC) + timedelta(minutes=5):
+        return fallback
+    return moment
+
+
+def text_of(status) -> str:
+    """A status's text, without its HTML."""
+    content = str(_get(status, "content") or "")
+    content = re.sub(r"</p>\s*<p>|<br\s*/?>", "\n", content)
+    return html.unescape(TAG_RE.sub("", content)).strip()
+
+
+def _id(item) -> int:
+    return int(_get(item, "id"))
+
+
+def _get(item, name: str):
+    if isinstance(item, dict):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def translated(error: Exception, *, api: Mastodon | None, what: str) -> Exception:
+    """The library's error as the connector interface's, in words for the member."""
+    if isinstance(error, mx.MastodonRatelimitError):
+        reset = getattr(api, "ratelimit_reset", None) if api is not None else None
+        until = datetime.fromtimestamp(reset, UTC) if reset else datetime.now(UTC) + DEFAULT_WAIT
+        return RateLimited(f"Your instance asked us to slow down reading {what}.", until=until)
+    if isinstance(error, mx.MastodonUnauthorizedError):
+        return SessionExpired("Your instance no longer accepts our access: connect again.")
+    if isinstance(error, mx.MastodonNotFoundError):
+        return AccountNotFound(f"Your instance could not find {what}.")
+    if isinstance(error, mx.MastodonServerError | mx.MastodonNetworkError):
+        return Unavailable(f"Your instance did not answer while reading {what}; we will retry.")
+    return Refused(f"Your instance refused to let us read {what}.")
+
+
+def _call(api: Mastodon, what: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except mx.MastodonError as error:
+        raise translated(error, api=api, what=what) from None
+
+
+# --- connecting ------------------------------------------------------------------------------
+def app_register(*, base_url: str, redirect_uri: str, website: str = "") -> tuple[str, str]:
+    """Register Klout Fair on the instance (read only): its client id and secret."""
+    try:
+        return Mastodon.create_app(
+            "Klout Fair",
+            scopes=SCOPES,
+            redirect_uris=redirect_uri,
+            website=website or None,
+            api_base_url=base_url,
+            request_timeout=TIMEOUT,
+        )
+    except mx.MastodonError as error:
+        raise translated(error, api=None, what="its app registration") from None
+
+
+def authorize_url(
+    *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, state: str
+) -> str:
+    """Where the member approves read access on their instance."""
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base_url)
+    return api.auth_request_url(
+        redirect_uris=redirect_uri,
+        scopes=SCOPES,
+        state=state,
+        skip_server_info=True,
+        allow_http=base_url.startswith("http://"),
+    )
+
+
+def token_exchange(
+    *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, code: str
+) -> str:
+    """The access token for the code the instance handed back."""
+    api = Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=base_url,
+        request_timeout=TIMEOUT,
+    )
+    try:
+        return api.log_in(
+            code=code,
+            redirect_uri=redirect_uri,
+            scopes=SCOPES,
+            allow_http=base_url.startswith("http://"),
+        )
+    except mx.MastodonError as error:
+        raise translated(error, api=api, what="the approval") from None
+
+
+# --- reading ---------------------------------------------------------------------------------
+class MastodonConnector:
+    """Reads a member's account on their instance with their token. See the module."""
+
+    network = NETWORK
+
+    def __init__(self, *, base_url: str, access_token: str, concurrency: int = 1) -> None:
+        self.base_url, self.domain = base_url, domain_of(base_url)
+        self.api = Mastodon(
+            access_token=access_token,
+            api_base_url=base_url,
+            ratelimit_method="throw",
+            request_timeout=TIMEOUT,
+        )
+        self.concurrency = concurrency
+
+    def profile(self, account: str = "") -> Profile:
+        """The account the token belongs to."""
+        me = _call(self.api, "your account", self.api.account_verify_credentials)
+        return Profile(
+            account_id=address(me, self.domain),
+            handle=f"@{address(me, self.domain)}",
+            created_at=when(_get(me, "created_at")),
+            posts=_get(me, "statuses_count"),
+        )
+
+    def pages(self, *, account_id: str, since: datetime, cursor: dict | None) -> Iterator[Page]:
+        return _Walk(self, account_id, since).pages(cursor)
+
+
+class _Walk:
+    """Notifications since the last one read, then the window's statuses and who acted on
+    them. The cursor names the phase and where in it: the notification last stored, or the
+    statuses page (its max_id), the status, the part and the part's own max_id. A finished
+    walk's cursor keeps only the notification mark, for the next sync to start from."""
+
+    def __init__(self, connector: MastodonConnector, account_id: str, since: datetime) -> None:
+        self.connector, self.api, self.domain = connector, connector.api, connector.domain
+        self.account_id, self.since = account_id, since
+        self.me = None
+
+    def pages(self, cursor: dict | None) -> Iterator[Page]:
+        state = dict(cursor or {})
+        if state.get("done"):
+            state = {"seen": state.get("seen")}
+        self.me = _call(self.api, "your account", self.api.account_verify_credentials)
+        if address(self.me, self.domain) != self.account_id:
+            raise SessionExpired("This access belongs to another account: connect again.")
+        if state.get("phase", "notifications") == "notifications":
+            yield from self._notifications(state)
+            state = {"seen": state.get("seen"), "phase": "statuses", "page": None, "status": None}
+        yield from self._statuses(state)
+        yield Page([], {"done": True, "seen": state.get("seen")}, 0)
+
+    # notifications: who acted, and when --------------------------------------------------
+    def _notifications(self, state: dict) -> Iterator[Page]:
+        """Oldest first from the mark. The first sync has no mark: it takes the newest
+        notification as the mark (the walk that follows reads the window's history)."""
+        seen = state.get("seen")
+        if seen is None:
+            newest = _call(
+                self.api,
+                "your notifications",
+                self.api.notifications,
+                types=NOTIFICATION_TYPES,
+                limit=1,
+            )
+            state["seen"] = str(_get(newest[0], "id")) if newest else "0"
+            records = [r for n in newest or [] for r in self._from_notification(n)]
+            yield Page(records, {**state, "phase": "notifications"}, 1)
+            return
+        batch = _call(
+            self.api,
+            "your notifications",
+            self.api.notifications,
+            types=NOTIFICATION_TYPES,
+            min_id=seen,
+            limit=NOTIFICATION_PAGE,
+        )
+        while batch:
+            state["seen"] = str(max(int(_get(n, "id")) for n in batch))
+            records = [r for n in sorted(batch, key=_id) for r in self._from_notification(n)]
+            yield Page(records, {**state, "phase": "notifications"}, 1)
+            batch = _call(self.api, "your notifications", self.api.fetch_previous, batch)
+
+    def _from_notification(self, note) -> list[Record]:
+        kind, actor, status = _get(note, "type"), _get(note, "account"), _get(note, "status")
+        at = when(_get(note, "created_at"))
+        if actor is None or status is None or at is None or at < self.since:
+            return []
+        if kind in ("favourite", "reblog"):
+            verb = "favourite" if kind == "favourite" else "reblog"
+            sid = str(_get(status, "id"))
+            action = f"{verb} {address(actor, self.domain)} {sid}"
+            return [
+                self._action(actor, "like" if kind == "favourite" else "share", at, sid, action)
+            ]
+        replied = _get(status, "in_reply_to_account_id")
+        if replied is not None and str(replied) == str(_get(self.me, "id")):
+            parent = str(_get(status, "in_reply_to_id"))
+            return [self._action(actor, "reply", at, parent, str(_get(status, "uri")))]
+        return [self._action(actor, "mention", at, None, str(_get(status, "uri")))]
+
+    # statuses and their engagement -------------------------------------------------------
+    def _statuses(self, state: dict) -> Iterator[Page]:
+        while True:
+            page = _call(
+                self.api,
+                "your posts",
+                self.api.account_statuses,
+                _get(self.me, "id"),
+                exclude_reblogs=True,
+                limit=STATUS_PAGE,
+                max_id=state.get("page"),
+            )
+            statuses, ended = self._in_window(page)
+            start = next(
+                (n for n, s in enumerate(statuses) if str(_get(s, "id")) == state.get("status")),
+                0,
+            )
+            if state.get("status") is None:
+                yield Page([self._post(s) for s in statuses], {**state}, 1)
+            jobs = [
+                partial(self._engagement, status, self._status_state(state, status))
+                for status in statuses[start:]
+            ]
+            yield from in_order(jobs, workers=self.connector.concurrency)
+            following = getattr(page, "_pagination_next", None)
+            if ended or not page or not following:
+                return
+            state.update(page=str(following["max_id"]), status=None, part=0, after=None)
+
+    def _in_window(self, page) -> tuple[list, bool]:
+        statuses, ended = [], False
+        for status in page or []:
+            made = when(_get(status, "created_at"))
+            if made is not None and made < self.since:
+                ended = True
+                continue
+            if _get(status, "reblog") is None:
+                statuses.append(status)
+        return statuses, ended
+
+    @staticmethod
+    def _status_state(state: dict, status) -> dict:
+        sid = str(_get(status, "id"))
+        if sid == state.get("status"):
+            return {**state}
+        return {**state, "status": sid, "part": 0, "after": None}
+
+    def _engagement(self, status, state: dict) -> Iterator[Page]:
+        counts = {
+            "favourites": _get(status, "favourites_count"),
+            "reblogs": _get(status, "reblogs_count"),
+            "replies": _get(status, "replies_count"),
+        }
+        for number in range(state.get("part") or 0, len(PARTS)):
+            part = PARTS[number]
+            if number > (state.get("part") or 0):
+                state.update(part=number, after=None)
+            if counts[part] == 0:
+                continue
+            while True:
+                records, after, notes = getattr(self, f"_{part}")(status, state.get("after"))
+                state["after"] = after
+                cursor = {**state} if after else {**state, "part": number + 1, "after": None}
+                yield Page(records, cursor, 1, notes)
+                if not after:
+                    break
+
+    def _people(self, status, after, path: str, verb: str, kind: str):
+        sid = str(_get(status, "id"))
+        params = {
+            "_pagination_method": "GET",
+            "_pagination_endpoint": f"/api/v1/statuses/{sid}/{path}",
+        }
+        params["limit"] = PEOPLE_PAGE
+        if after:
+            params["max_id"] = after
+        try:
+            people = _call(self.api, f"who acted on a post ({path})", self.api.fetch_next, params)
+        except AccountNotFound:
+            return [], None, [f"a post was deleted before it was read: {_get(status, 'uri')}"]
+        posted = when(_get(status, "created_at")) or datetime.now(UTC)
+        records = [
+            self._action(person, kind, posted, sid, f"{verb} {address(person, self.domain)} {sid}")
+            for person in people or []
+        ]
+        following = getattr(people, "_pagination_next", None)
+        return records, (str(following["max_id"]) if following and people else None), []
+
+    def _favourites(self, status, after):
+        return self._people(status, after, "favourited_by", "favourite", "like")
+
+    def _reblogs(self, status, after):
+        return self._people(status, after, "reblogged_by", "reblog", "share")
+
+    def _replies(self, status, after):
+        sid = str(_get(status, "id"))
+        try:
+            context = _call(self.api, "the replies to a post", self.api.status_context, sid)
+        except AccountNotFound:
+            return [], None, [f"a post was deleted before its replies were read: {sid}"]
+        replies = [
+            reply
+            for reply in _get(context, "descendants") or []
+            if str(_get(reply, "in_reply_to_id")) == sid
+        ]
+        posted = when(_get(status, "created_at")) or datetime.now(UTC)
+        records = [
+            self._action(
+                _get(reply, "account"),
+                "reply",
+                when(_get(reply, "created_at"), fallback=posted),
+                sid,
+                str(_get(reply, "uri")),
+            )
+            for reply in replies
+        ]
+        return records, None, []
+
+    # records --------------------------------------------------------------------------------
+    def _post(self, status) -> PostRecord:
+        tags = tuple(str(_get(tag, "name")).lower() for tag in _get(status, "tags") or [])
+        return PostRecord(
+            network=NETWORK,
+            account_id=self.account_id,
+            content_id=str(_get(status, "id")),
+            text=text_of(status),
+            tags=tags,
+            posted_at=when(_get(status, "created_at")) or datetime.now(UTC),
+        )
+
+    def _action(self, actor, kind: str, at: datetime, content_id, action_id: str):
+        return ActionRecord(
+            network=NETWORK,
+            actor_id=address(actor, self.domain),
+            subject_id=self.account_id,
+            kind=kind,
+            occurred_at=at,
+            content_id=content_id,
+            action_id=action_id,
+            actor_created_at=when(_get(actor, "created_at")),
+        )
