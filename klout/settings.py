@@ -323,6 +323,8 @@ SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
 SYNC_CONCURRENCY = max(env_int("SYNC_CONCURRENCY", 4), 1)
 # Mastodon instances are https; tests point at a local fake over http.
 MASTODON_ALLOW_HTTP = env_bool("MASTODON_ALLOW_HTTP", False)
+if MASTODON_ALLOW_HTTP and IS_PRODUCTION:
+    raise ImproperlyConfigured("MASTODON_ALLOW_HTTP is for tests: tokens never go over http.")
 
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -23,7 +23,9 @@ Record = ActionRecord | PostRecord
 @dataclass(frozen=True)
 class Page:
     """What one step of a sync found. ``cursor`` is plain JSON (the connector's own), to be
-    stored with the records; None means the walk is complete. ``requests`` counts the calls
+    stored with the records; None means the walk is complete, and so does a cursor with
+    ``"done": true``, which is kept and handed to the next walk (a mark such as the last
+    notification read). ``requests`` counts the calls
     made for this page; ``notes`` says what was skipped and why (nothing is skipped
     silently)."""
 

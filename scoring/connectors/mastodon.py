@@ -52,6 +52,9 @@ PARTS = ("favourites", "reblogs", "replies")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_WAIT = timedelta(minutes=5)
 TIMEOUT = 30
+# Read-only calls that every Mastodon since 3.x serves: the library need not ask the instance
+# its version first (one request less, and nothing to go wrong on a locked-down instance).
+KNOWN_VERSION = "4.0.0"
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -160,7 +163,12 @@ def authorize_url(
     *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, state: str
 ) -> str:
     """Where the member approves read access on their instance."""
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base_url)
+    api = Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=base_url,
+        mastodon_version=KNOWN_VERSION,
+    )
     return api.auth_request_url(
         redirect_uris=redirect_uri,
         scopes=SCOPES,
@@ -179,6 +187,7 @@ def token_exchange(
         client_secret=client_secret,
         api_base_url=base_url,
         request_timeout=TIMEOUT,
+        mastodon_version=KNOWN_VERSION,
     )
     try:
         return api.log_in(
@@ -204,6 +213,7 @@ class MastodonConnector:
             api_base_url=base_url,
             ratelimit_method="throw",
             request_timeout=TIMEOUT,
+            mastodon_version=KNOWN_VERSION,
         )
         self.concurrency = concurrency
 

@@ -354,8 +354,10 @@ def _sync_end(
     synced: bool = False,
 ) -> None:
     changes = {"status": status, "detail": detail[:300], "retry_at": retry_at}
-    if synced:
-        changes.update(last_synced_at=timezone.now(), cursor=None)
+    if synced:  # the walk is complete; a mark the connector keeps for the next one stays
+        stored = SyncState.objects.filter(account_id=account_id).values("cursor").first()
+        kept = stored["cursor"] if stored and (stored["cursor"] or {}).get("done") else None
+        changes.update(last_synced_at=timezone.now(), cursor=kept)
     SyncState.objects.filter(account_id=account_id).update(**changes)
     if retry_at is not None:  # rate limited: the walk goes on from its cursor then
         from scoring.tasks import network_account_sync_task
