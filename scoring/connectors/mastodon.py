@@ -136,6 +136,16 @@ def translated(error: Exception, *, api: Mastodon | None, what: str) -> Exceptio
     return Refused(f"Your instance refused to let us read {what}.")
 
 
+def _plain(api: Mastodon, what: str, endpoint: str, shape: type = list, **params):
+    """GET an endpoint through the library as plain JSON (lists and dicts), with its
+    pagination links read as usual. The library's typed entities cost about 0.75 ms per
+    account on this machine (80 accounts: 60 ms, against 0.03 ms as plain JSON), more than
+    the request itself; the connector reads a few fields and needs none of them."""
+    request = {"_pagination_method": "GET", "_pagination_endpoint": endpoint}
+    request.update({k: v for k, v in params.items() if v is not None}, _mastopy_type=shape)
+    return _call(api, what, api.fetch_next, request)
+
+
 def _call(api: Mastodon, what: str, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -260,31 +270,26 @@ class _Walk:
         """Oldest first from the mark. The first sync has no mark: it takes the newest
         notification as the mark (the walk that follows reads the window's history)."""
         seen = state.get("seen")
+        notes = partial(_plain, self.api, "your notifications", "/api/v1/notifications")
         if seen is None:
-            newest = _call(
-                self.api,
-                "your notifications",
-                self.api.notifications,
-                types=NOTIFICATION_TYPES,
-                limit=1,
-            )
+            newest = notes(**{"types[]": NOTIFICATION_TYPES, "limit": 1})
             state["seen"] = str(_get(newest[0], "id")) if newest else "0"
             records = [r for n in newest or [] for r in self._from_notification(n)]
             yield Page(records, {**state, "phase": "notifications"}, 1)
             return
-        batch = _call(
-            self.api,
-            "your notifications",
-            self.api.notifications,
-            types=NOTIFICATION_TYPES,
-            min_id=seen,
-            limit=NOTIFICATION_PAGE,
-        )
-        while batch:
-            state["seen"] = str(max(int(_get(n, "id")) for n in batch))
+        while True:  # each page: the ones just newer than the mark (Mastodon's rel=prev)
+            batch = notes(
+                **{
+                    "types[]": NOTIFICATION_TYPES,
+                    "min_id": state["seen"],
+                    "limit": NOTIFICATION_PAGE,
+                }
+            )
+            if not batch:
+                return
+            state["seen"] = str(max(_id(n) for n in batch))
             records = [r for n in sorted(batch, key=_id) for r in self._from_notification(n)]
             yield Page(records, {**state, "phase": "notifications"}, 1)
-            batch = _call(self.api, "your notifications", self.api.fetch_previous, batch)
 
     def _from_notification(self, note) -> list[Record]:
         kind, actor, status = _get(note, "type"), _get(note, "account"), _get(note, "status")
@@ -307,12 +312,11 @@ class _Walk:
     # statuses and their engagement -------------------------------------------------------
     def _statuses(self, state: dict) -> Iterator[Page]:
         while True:
-            page = _call(
+            page = _plain(
                 self.api,
                 "your posts",
-                self.api.account_statuses,
-                _get(self.me, "id"),
-                exclude_reblogs=True,
+                f"/api/v1/accounts/{_get(self.me, 'id')}/statuses",
+                exclude_reblogs="true",
                 limit=STATUS_PAGE,
                 max_id=state.get("page"),
             )
@@ -373,15 +377,11 @@ class _Walk:
 
     def _people(self, status, after, path: str, verb: str, kind: str):
         sid = str(_get(status, "id"))
-        params = {
-            "_pagination_method": "GET",
-            "_pagination_endpoint": f"/api/v1/statuses/{sid}/{path}",
-        }
-        params["limit"] = PEOPLE_PAGE
-        if after:
-            params["max_id"] = after
+        endpoint = f"/api/v1/statuses/{sid}/{path}"
         try:
-            people = _call(self.api, f"who acted on a post ({path})", self.api.fetch_next, params)
+            people = _plain(
+                self.api, f"who acted on a post ({path})", endpoint, limit=PEOPLE_PAGE, max_id=after
+            )
         except AccountNotFound:
             return [], None, [f"a post was deleted before it was read: {_get(status, 'uri')}"]
         posted = when(_get(status, "created_at")) or datetime.now(UTC)
@@ -401,7 +401,9 @@ class _Walk:
     def _replies(self, status, after):
         sid = str(_get(status, "id"))
         try:
-            context = _call(self.api, "the replies to a post", self.api.status_context, sid)
+            context = _plain(
+                self.api, "the replies to a post", f"/api/v1/statuses/{sid}/context", dict
+            )
         except AccountNotFound:
             return [], None, [f"a post was deleted before its replies were read: {sid}"]
         replies = [

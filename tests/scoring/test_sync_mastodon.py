@@ -408,3 +408,21 @@ def test_the_statement_names_mastodon(connected):
     assert summary.by_network_kind == {
         "Mastodon": {labels["like"]: 4, labels["reply"]: 1, labels["share"]: 1}
     }
+
+
+def test_many_new_notifications_are_read_page_after_page_oldest_first(
+    connected, instance, people
+):
+    now = datetime.now(UTC)
+    fans = [instance.account(f"fan{n}", domain="fans.example") for n in range(130)]
+    for n, fan in enumerate(fans):
+        instance.favourite(people["statuses"][1], fan, now - timedelta(minutes=200 - n))
+    calls = instance.calls("notifications")
+
+    state = sync.network_account_sync(account_id=connected.pk)
+
+    assert state.actions_stored == 130
+    assert instance.calls("notifications") == calls + 3  # 80, 50, then none newer
+    first = Action.objects.get(subject=connected, actor_anonymous=_by("fan0@fans.example"))
+    assert abs((first.occurred_at - (now - timedelta(minutes=200))).total_seconds()) < 1
+    assert SyncState.objects.get(account=connected).cursor["done"] is True
