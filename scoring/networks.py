@@ -15,14 +15,30 @@ class Network:
     slug: str
     label: str
     provider_id: str | None = None  # the django-allauth provider that connects it
+    reads: str = "What you import for it"  # what Klout Fair reads of an account, in words
 
 
 KNOWN_NETWORKS: dict[str, Network] = {
     n.slug: n
     for n in (
-        Network("bluesky", "Bluesky"),
-        Network("mastodon", "Mastodon"),
-        Network("twitter", "X/Twitter", "twitter_oauth2"),
+        Network(
+            "bluesky",
+            "Bluesky",
+            reads="Your posts of the last 90 days, their likes, reposts, quotes and replies; "
+            "new ones live from the stream",
+        ),
+        Network(
+            "mastodon",
+            "Mastodon",
+            reads="Your statuses of the last 90 days, their favourites, boosts and replies, and "
+            "your new notifications",
+        ),
+        Network(
+            "twitter",
+            "X/Twitter",
+            "twitter_oauth2",
+            reads="Your archive when you import it: your posts, and likes and reposts as counts",
+        ),
         Network("facebook", "Facebook profile", "facebook"),
         Network("facebook_page", "Facebook page"),
         Network("linkedin", "LinkedIn", "linkedin"),

@@ -131,6 +131,11 @@ class NetworkAccount(models.Model):
     def network_label(self) -> str:
         return network_for(self.network).label
 
+    @property
+    def network_reads(self) -> str:
+        """What Klout Fair reads of this account, in words."""
+        return network_for(self.network).reads
+
     # How strongly each source shows the account is the member's: a stronger proof takes the
     # account over from a weaker one. Logging in with the network or signing in to it is
     # proof; an archive's account.js is evidence (a file can be edited); an id typed with an
