@@ -410,9 +410,7 @@ def test_the_statement_names_mastodon(connected):
     }
 
 
-def test_many_new_notifications_are_read_page_after_page_oldest_first(
-    connected, instance, people
-):
+def test_many_new_notifications_are_read_page_after_page_oldest_first(connected, instance, people):
     now = datetime.now(UTC)
     fans = [instance.account(f"fan{n}", domain="fans.example") for n in range(130)]
     for n, fan in enumerate(fans):
