@@ -251,6 +251,10 @@ class _Walk:
         self.connector, self.api, self.domain = connector, connector.api, connector.domain
         self.account_id, self.since = account_id, since
         self.me = None
+        # Favourites and boosts this walk read from the notifications, with their times: the
+        # walk does not hand them over again (stored in one batch, the copy with the
+        # status's time could win).
+        self.noticed: set[str] = set()
 
     def pages(self, cursor: dict | None) -> Iterator[Page]:
         state = dict(cursor or {})
@@ -300,6 +304,7 @@ class _Walk:
             verb = "favourite" if kind == "favourite" else "reblog"
             sid = str(_get(status, "id"))
             action = f"{verb} {address(actor, self.domain)} {sid}"
+            self.noticed.add(action)
             return [
                 self._action(actor, "like" if kind == "favourite" else "share", at, sid, action)
             ]
@@ -385,9 +390,11 @@ class _Walk:
         except AccountNotFound:
             return [], None, [f"a post was deleted before it was read: {_get(status, 'uri')}"]
         posted = when(_get(status, "created_at")) or datetime.now(UTC)
+        acts = ((p, f"{verb} {address(p, self.domain)} {sid}") for p in people or [])
         records = [
-            self._action(person, kind, posted, sid, f"{verb} {address(person, self.domain)} {sid}")
-            for person in people or []
+            self._action(person, kind, posted, sid, action)
+            for person, action in acts
+            if action not in self.noticed
         ]
         following = getattr(people, "_pagination_next", None)
         return records, (str(following["max_id"]) if following and people else None), []
