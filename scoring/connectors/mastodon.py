@@ -1,8 +1,7 @@
 """Mastodon, any instance, through the official client library (``Mastodon.py``).
 
-A member connects by OAuth on their own instance: the app is registered there on first use
-(its client id and secret kept per instance), the member approves it on the instance with
-the ``read`` scope, and the access token is what is kept (sealed). The sync reads, with the
+A member connects by OAuth on their own instance (``mastodon_oauth``); the access token is
+what is kept (sealed). The sync reads, with the
 member's token and on the member's own instance:
 
 1. their notifications since the last one read (``favourite``, ``reblog``, ``mention``),
@@ -55,25 +54,7 @@ TIMEOUT = 30
 # Read-only calls that every Mastodon since 3.x serves: the library need not ask the instance
 # its version first (one request less, and nothing to go wrong on a locked-down instance).
 KNOWN_VERSION = "4.0.0"
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TAG_RE = re.compile(r"<[^>]+>")
-
-
-def instance_url(text: str, *, allow_http: bool = False) -> str:
-    """The base URL of an instance from what a member typed (``mastodon.social``,
-    ``https://mastodon.social/``, ``@ana@mastodon.social``); raises ValueError."""
-    text = (text or "").strip()
-    if text.count("@") >= 1 and "://" not in text:
-        text = text.rsplit("@", 1)[1]
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    host = (parts.hostname or "").lower()
-    local = allow_http and host in ("127.0.0.1", "localhost")
-    if parts.scheme not in (("http", "https") if allow_http else ("https",)):
-        raise ValueError("An instance address starts with https://.")
-    if not (local or DOMAIN_RE.match(host)):
-        raise ValueError(f"{text!r} is not an instance's address, such as mastodon.social.")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}"
 
 
 def domain_of(base_url: str) -> str:
@@ -151,63 +132,6 @@ def _call(api: Mastodon, what: str, fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except mx.MastodonError as error:
         raise translated(error, api=api, what=what) from None
-
-
-# --- connecting ------------------------------------------------------------------------------
-def app_register(*, base_url: str, redirect_uri: str, website: str = "") -> tuple[str, str]:
-    """Register Klout Fair on the instance (read only): its client id and secret."""
-    try:
-        return Mastodon.create_app(
-            "Klout Fair",
-            scopes=SCOPES,
-            redirect_uris=redirect_uri,
-            website=website or None,
-            api_base_url=base_url,
-            request_timeout=TIMEOUT,
-        )
-    except mx.MastodonError as error:
-        raise translated(error, api=None, what="its app registration") from None
-
-
-def authorize_url(
-    *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, state: str
-) -> str:
-    """Where the member approves read access on their instance."""
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=base_url,
-        mastodon_version=KNOWN_VERSION,
-    )
-    return api.auth_request_url(
-        redirect_uris=redirect_uri,
-        scopes=SCOPES,
-        state=state,
-        skip_server_info=True,
-        allow_http=base_url.startswith("http://"),
-    )
-
-
-def token_exchange(
-    *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, code: str
-) -> str:
-    """The access token for the code the instance handed back."""
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=base_url,
-        request_timeout=TIMEOUT,
-        mastodon_version=KNOWN_VERSION,
-    )
-    try:
-        return api.log_in(
-            code=code,
-            redirect_uri=redirect_uri,
-            scopes=SCOPES,
-            allow_http=base_url.startswith("http://"),
-        )
-    except mx.MastodonError as error:
-        raise translated(error, api=api, what="the approval") from None
 
 
 # --- reading ---------------------------------------------------------------------------------

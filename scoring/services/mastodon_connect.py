@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.sealing import SealBroken, seal, unseal
-from scoring.connectors import mastodon
+from scoring.connectors import mastodon, mastodon_oauth
 from scoring.connectors.base import ConnectorError
 from scoring.errors import NetworkConnectFailed
 from scoring.models import MastodonApp, Member, NetworkAccount, NetworkSession, SyncState
@@ -37,13 +37,13 @@ def _pending_key(state: str) -> str:
 def mastodon_connect_start(*, member: Member, instance: str, redirect_uri: str) -> str:
     """The URL on the member's instance where they approve read access."""
     try:
-        base_url = mastodon.instance_url(instance, allow_http=settings.MASTODON_ALLOW_HTTP)
+        base_url = mastodon_oauth.instance_url(instance, allow_http=settings.MASTODON_ALLOW_HTTP)
     except ValueError as error:
         raise NetworkConnectFailed(str(error), field="instance") from None
     app = _app_on(base_url, redirect_uri)
     state = secrets.token_urlsafe(24)
     cache.set(_pending_key(state), {"member": member.pk, "instance": base_url}, PENDING_SECONDS)
-    return mastodon.authorize_url(
+    return mastodon_oauth.authorize_url(
         base_url=base_url,
         client_id=app.client_id,
         client_secret=unseal(app.sealed_secret),
@@ -63,7 +63,8 @@ def _app_on(base_url: str, redirect_uri: str) -> MastodonApp:
         except SealBroken:  # the key changed: register again
             pass
     try:  # a network call: before any transaction
-        client_id, secret = mastodon.app_register(base_url=base_url, redirect_uri=redirect_uri)
+        registered = mastodon_oauth.app_register(base_url=base_url, redirect_uri=redirect_uri)
+        client_id, secret = registered
     except ConnectorError as error:
         raise NetworkConnectFailed(
             f"{mastodon.domain_of(base_url)} did not let us register: {error.message}",
@@ -96,7 +97,7 @@ def mastodon_connect_finish(
     base_url = pending["instance"]
     app = MastodonApp.objects.get(instance=base_url)
     try:  # network calls: before any transaction
-        token = mastodon.token_exchange(
+        token = mastodon_oauth.token_exchange(
             base_url=base_url,
             client_id=app.client_id,
             client_secret=unseal(app.sealed_secret),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from scoring.connectors import mastodon as connector
+from scoring.connectors.mastodon_oauth import instance_url
 from scoring.ingest.records import actor_key
 from scoring.models import (
     Action,
@@ -318,12 +319,12 @@ def test_a_bad_instance_is_a_form_error_naming_the_field(client, opted_in_member
 
 
 def test_instance_addresses_are_read_as_members_type_them():
-    assert connector.instance_url("mastodon.social") == "https://mastodon.social"
-    assert connector.instance_url("@ana@Mastodon.Social") == "https://mastodon.social"
-    assert connector.instance_url("https://hachyderm.io/") == "https://hachyderm.io"
+    assert instance_url("mastodon.social") == "https://mastodon.social"
+    assert instance_url("@ana@Mastodon.Social") == "https://mastodon.social"
+    assert instance_url("https://hachyderm.io/") == "https://hachyderm.io"
     with pytest.raises(ValueError):
-        connector.instance_url("http://mastodon.social")  # tokens never go over http
-    assert connector.instance_url("http://127.0.0.1:8765", allow_http=True).endswith(":8765")
+        instance_url("http://mastodon.social")  # tokens never go over http
+    assert instance_url("http://127.0.0.1:8765", allow_http=True).endswith(":8765")
 
 
 def test_the_app_is_registered_once_per_instance(
