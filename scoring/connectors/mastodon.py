@@ -220,23 +220,12 @@ class _Walk:
             yield Page(records, {**state, "phase": "notifications"}, 1)
 
     def _from_notification(self, note) -> list[Record]:
-        kind, actor, status = _get(note, "type"), _get(note, "account"), _get(note, "status")
-        at = when(_get(note, "created_at"))
-        if actor is None or status is None or at is None or at < self.since:
-            return []
-        if kind in ("favourite", "reblog"):
-            verb = "favourite" if kind == "favourite" else "reblog"
-            sid = str(_get(status, "id"))
-            action = f"{verb} {address(actor, self.domain)} {sid}"
-            self.noticed.add(action)
-            return [
-                self._action(actor, "like" if kind == "favourite" else "share", at, sid, action)
-            ]
-        replied = _get(status, "in_reply_to_account_id")
-        if replied is not None and str(replied) == str(_get(self.me, "id")):
-            parent = str(_get(status, "in_reply_to_id"))
-            return [self._action(actor, "reply", at, parent, str(_get(status, "uri")))]
-        return [self._action(actor, "mention", at, None, str(_get(status, "uri")))]
+        records = from_notification(
+            note, account_id=self.account_id, me_id=_get(self.me, "id"), domain=self.domain
+        )
+        records = [r for r in records if r.occurred_at >= self.since]
+        self.noticed.update(r.action_id for r in records if r.kind in ("like", "share"))
+        return records
 
     # statuses and their engagement -------------------------------------------------------
     def _statuses(self, state: dict) -> Iterator[Page]:
@@ -368,13 +357,38 @@ class _Walk:
         )
 
     def _action(self, actor, kind: str, at: datetime, content_id, action_id: str):
-        return ActionRecord(
-            network=NETWORK,
-            actor_id=address(actor, self.domain),
-            subject_id=self.account_id,
-            kind=kind,
-            occurred_at=at,
-            content_id=content_id,
-            action_id=action_id,
-            actor_created_at=when(_get(actor, "created_at")),
+        return action_record(
+            actor, kind, at, content_id, action_id, account_id=self.account_id, domain=self.domain
         )
+
+
+def action_record(actor, kind, at, content_id, action_id, *, account_id, domain) -> ActionRecord:
+    return ActionRecord(
+        network=NETWORK,
+        actor_id=address(actor, domain),
+        subject_id=account_id,
+        kind=kind,
+        occurred_at=at,
+        content_id=content_id,
+        action_id=action_id,
+        actor_created_at=when(_get(actor, "created_at")),
+    )
+
+
+def from_notification(note, *, account_id: str, me_id, domain: str) -> list[ActionRecord]:
+    """The act a notification tells of (a favourite, a boost, a reply to one of the member's
+    statuses, a mention), with its time; nothing for other kinds or a notification without
+    an actor, a status or a readable time. The sync's walk and the stream both read these."""
+    kind, actor, status = _get(note, "type"), _get(note, "account"), _get(note, "status")
+    at = when(_get(note, "created_at"))
+    if kind not in NOTIFICATION_TYPES or actor is None or status is None or at is None:
+        return []
+    act = partial(action_record, actor, account_id=account_id, domain=domain)
+    if kind in ("favourite", "reblog"):
+        sid = str(_get(status, "id"))
+        action = f"{kind} {address(actor, domain)} {sid}"
+        return [act("like" if kind == "favourite" else "share", at, sid, action)]
+    replied = _get(status, "in_reply_to_account_id")
+    if replied is not None and str(replied) == str(me_id):
+        return [act("reply", at, str(_get(status, "in_reply_to_id")), str(_get(status, "uri")))]
+    return [act("mention", at, None, str(_get(status, "uri")))]
