@@ -205,6 +205,9 @@ if env_str("TWITTER_CLIENT_ID"):
                 "secret": env_required("TWITTER_CLIENT_SECRET", "X/Twitter needs its secret."),
             }
         ],
+        # Read-only, and offline.access for a refresh token: the daily sync runs without the
+        # member, long after the two-hour access token has expired.
+        "SCOPE": ["tweet.read", "users.read", "like.read", "offline.access"],
     }
 if env_str("FACEBOOK_APP_ID"):
     SOCIALACCOUNT_PROVIDERS["facebook"] = {
@@ -214,8 +217,9 @@ if env_str("FACEBOOK_APP_ID"):
                 "secret": env_required("FACEBOOK_APP_SECRET", "Facebook needs its app secret."),
             }
         ],
-        "SCOPE": ["public_profile"],
+        "SCOPE": ["public_profile"],  # a page's permissions are asked when one is connected
         "METHOD": "oauth2",
+        "GRAPH_API_URL": env_str("FACEBOOK_GRAPH_URL") or "https://graph.facebook.com/v21.0",
     }
 if env_str("LINKEDIN_CLIENT_ID"):
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
@@ -322,6 +326,14 @@ SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
 # flight); 1 reads one request at a time.
 SYNC_CONCURRENCY = max(env_int("SYNC_CONCURRENCY", 4), 1)
 # Mastodon instances are https; tests point at a local fake over http.
+# X's API and Facebook's Graph API: tests and staging point them at local fakes.
+X_API_URL = env_str("X_API_URL") or "https://api.x.com"
+FACEBOOK_GRAPH_URL = env_str("FACEBOOK_GRAPH_URL") or "https://graph.facebook.com/v21.0"
+# Blogs are read from addresses members type: private and loopback addresses are refused
+# (nobody may make the site read its own network), except in tests against a local fake.
+BLOG_ALLOW_PRIVATE = env_bool("BLOG_ALLOW_PRIVATE", False)
+if BLOG_ALLOW_PRIVATE and IS_PRODUCTION:
+    raise ImproperlyConfigured("BLOG_ALLOW_PRIVATE is for tests: never read private addresses.")
 MASTODON_ALLOW_HTTP = env_bool("MASTODON_ALLOW_HTTP", False)
 if MASTODON_ALLOW_HTTP and IS_PRODUCTION:
     raise ImproperlyConfigured("MASTODON_ALLOW_HTTP is for tests: tokens never go over http.")

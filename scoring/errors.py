@@ -58,6 +58,18 @@ class NetworkConnectFailed(DomainError):
     code = "network_connect_failed"
 
 
+class FacebookLoginNeeded(NetworkConnectFailed):
+    """No Facebook login with the page permissions: the member is sent to grant them."""
+
+    code = "facebook_login_needed"
+
+
+class SiteNotProven(DomainError):
+    """The one-time code was not found on the blog: the message says where we looked."""
+
+    code = "site_not_proven"
+
+
 class SyncTooSoon(DomainError):
     code = "sync_too_soon"
     status = 429

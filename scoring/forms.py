@@ -117,3 +117,21 @@ class MastodonConnectForm(forms.Form):
         "@you@mastodon.social). You approve read-only access there; we never see your password.",
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}),
     )
+
+
+class BlogClaimForm(forms.Form):
+    url = forms.CharField(
+        label="Your blog's address",
+        max_length=500,
+        help_text="Its home page (example.com) or its feed (example.com/feed/). We read its "
+        "RSS or Atom feed.",
+        widget=forms.TextInput(attrs={"autocomplete": "url", "inputmode": "url"}),
+    )
+
+
+class FacebookPageForm(forms.Form):
+    page = forms.ChoiceField(label="Which page", widget=forms.RadioSelect)
+
+    def __init__(self, *args, pages=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["page"].choices = [(p.id, p.name) for p in pages]

@@ -16,6 +16,7 @@ class Network:
     label: str
     provider_id: str | None = None  # the django-allauth provider that connects it
     reads: str = "What you import for it"  # what Klout Fair reads of an account, in words
+    cadence: str = ""  # when it is read, in words (live networks)
 
 
 KNOWN_NETWORKS: dict[str, Network] = {
@@ -26,25 +27,42 @@ KNOWN_NETWORKS: dict[str, Network] = {
             "Bluesky",
             reads="Your posts of the last 90 days, their likes, reposts, quotes and replies; "
             "new ones live from the stream",
+            cadence="It runs by itself every day; Bluesky's live stream adds new likes, "
+            "reposts, replies and quotes as they happen.",
         ),
         Network(
             "mastodon",
             "Mastodon",
             reads="Your statuses of the last 90 days, their favourites, boosts and replies, and "
             "your new notifications",
+            cadence="It runs by itself every day; your new notifications (favourites, boosts, "
+            "replies and mentions) arrive as they happen, with their exact times.",
         ),
         Network(
             "twitter",
             "X/Twitter",
             "twitter_oauth2",
-            reads="Your archive when you import it: your posts, and likes and reposts as counts",
+            reads="Your posts of the last 90 days, who liked, reposted and quoted them, your "
+            "replies and mentions (what your X plan allows); or your archive, as counts",
+            cadence="It runs by itself every day, starting with your new replies and mentions.",
         ),
-        Network("facebook", "Facebook profile", "facebook"),
-        Network("facebook_page", "Facebook page"),
+        Network("facebook", "Facebook profile", "facebook", reads="Nothing: it lets you log in"),
+        Network(
+            "facebook_page",
+            "Facebook page",
+            reads="The page's posts of the last 90 days, their reactions, comments and shares",
+            cadence="It runs by itself every day.",
+        ),
         Network("linkedin", "LinkedIn", "linkedin"),
         Network("instagram", "Instagram"),
         Network("foursquare", "Foursquare"),
-        Network("blog", "Blog"),
+        Network(
+            "blog",
+            "Blog",
+            reads="Your feed's posts of the last 90 days, their comments where the blog has a "
+            "comments feed, and Webmentions other sites send",
+            cadence="Its feeds are read every day; Webmentions count as soon as they are checked.",
+        ),
     )
 }
 _BY_PROVIDER = {n.provider_id: n for n in KNOWN_NETWORKS.values() if n.provider_id}

@@ -66,3 +66,23 @@ def network_accounts_sync_due_task() -> int:
     from scoring.services.sync import accounts_sync_due
 
     return accounts_sync_due()
+
+
+@shared_task(bind=True, max_retries=3)
+def network_token_revoke_task(self, network: str, sealed: str) -> bool:
+    """After a disconnect: ask the network to revoke the member's access (sealed, as it was
+    stored). Best effort; a network that does not answer is retried a few times."""
+    from scoring.services.network_tokens import token_revoke
+
+    return token_revoke(network=network, sealed=sealed)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=5
+)
+def webmention_verify_task(source: str, target: str) -> str:
+    """Verify a webmention received (its source must link to its target) and store it, or
+    delete the one stored before when the source no longer links. Safe to run twice."""
+    from scoring.services.blogs import webmention_store
+
+    return webmention_store(source=source, target=target)

@@ -11,6 +11,7 @@ from scoring.api import topics as topic_api
 from scoring.views import imports as import_pages
 from scoring.views import members as member_pages
 from scoring.views import networks as network_pages
+from scoring.views import sites as site_pages
 from scoring.views import topics as topic_pages
 
 urlpatterns = [
@@ -30,6 +31,18 @@ urlpatterns = [
         network_pages.mastodon_callback,
         name="mastodon_callback",
     ),
+    path("settings/networks/blog/connect/", site_pages.blog_connect_page, name="blog_connect"),
+    path(
+        "settings/networks/blog/<int:site_id>/prove/",
+        site_pages.blog_prove_page,
+        name="blog_prove",
+    ),
+    path(
+        "settings/networks/facebook-page/connect/",
+        site_pages.facebook_page_connect_page,
+        name="facebook_page_connect",
+    ),
+    path("webmention/", site_pages.webmention_endpoint, name="webmention"),
     path(
         "settings/networks/<int:account_id>/sync/", network_pages.network_sync, name="network_sync"
     ),

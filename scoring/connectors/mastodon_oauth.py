@@ -87,3 +87,19 @@ def token_exchange(
         )
     except mx.MastodonError as error:
         raise translated(error, api=api, what="the approval") from None
+
+
+def token_revoke(*, base_url: str, client_id: str, client_secret: str, token: str) -> None:
+    """Ask the instance to forget an access token (``POST /oauth/revoke``)."""
+    api = Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=token,
+        api_base_url=base_url,
+        request_timeout=TIMEOUT,
+        mastodon_version=KNOWN_VERSION,
+    )
+    try:
+        api.revoke_access_token(allow_http=base_url.startswith("http://"))
+    except mx.MastodonError as error:
+        raise translated(error, api=api, what="the revocation") from None

@@ -12,6 +12,7 @@ from scoring.models.members import (
 )
 from scoring.models.scores import AlgorithmVersion, MemberScore, ScoreRun
 from scoring.models.sync import (
+    BlogSite,
     MastodonApp,
     NetworkSession,
     StreamCursor,
@@ -33,6 +34,7 @@ __all__ = [
     "ActionKind",
     "AlgorithmVersion",
     "AnonymousActor",
+    "BlogSite",
     "ConsentEvent",
     "Content",
     "ContentTopic",

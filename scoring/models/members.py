@@ -106,6 +106,7 @@ class NetworkAccount(models.Model):
     class Source(models.TextChoices):
         OAUTH = "oauth", "Connected by logging in with the network"
         SESSION = "session", "Connected by signing in to the network (app password)"
+        SITE = "site", "Proven by a one-time code placed on the site"
         ARCHIVE = "archive", "Added from an archive whose own account record names it"
         IMPORT = "import", "Typed in with an archive upload (not proven)"
         DEMO = "demo", "Generated demo account"
@@ -137,10 +138,11 @@ class NetworkAccount(models.Model):
         return network_for(self.network).reads
 
     # How strongly each source shows the account is the member's: a stronger proof takes the
-    # account over from a weaker one. Logging in with the network or signing in to it is
-    # proof; an archive's account.js is evidence (a file can be edited); an id typed with an
-    # upload (before archives had to carry their account record) or a demo is none.
-    PROOF_RANK = {"oauth": 2, "session": 2, "archive": 1, "import": 0, "demo": 0}
+    # account over from a weaker one. Logging in with the network, signing in to it or a code
+    # only the site's owner could publish is proof; an archive's account.js is evidence (a
+    # file can be edited); an id typed with an upload (before archives had to carry their
+    # account record) or a demo is none.
+    PROOF_RANK = {"oauth": 2, "session": 2, "site": 2, "archive": 1, "import": 0, "demo": 0}
 
     @classmethod
     def outranks(cls, source: str, held: str) -> bool:

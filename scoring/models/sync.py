@@ -43,6 +43,37 @@ class MastodonApp(models.Model):
         return f"app on {self.instance}"
 
 
+class BlogSite(models.Model):
+    """A blog a member says is theirs. Until the one-time ``code`` appears on it (in a post,
+    or a ``<meta>`` tag on its home page) it is only a claim and nothing is read; once found,
+    ``account`` is the blog's network account, and the site's host is where webmentions
+    sent to Klout Fair must point to be stored."""
+
+    member = models.ForeignKey(
+        "scoring.Member", on_delete=models.CASCADE, related_name="blog_sites"
+    )
+    feed_url = models.CharField(max_length=500)
+    site_url = models.CharField(max_length=500)
+    site_host = models.CharField(max_length=255, db_index=True)
+    title = models.CharField(max_length=191, blank=True)
+    platform = models.CharField(max_length=16, blank=True)
+    code = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    proven_at = models.DateTimeField(null=True, blank=True)
+    proof = models.CharField(max_length=300, blank=True, help_text="Where the code was found.")
+    account = models.OneToOneField(
+        NetworkAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="blog_site"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "feed_url"], name="blog_site_member_feed")
+        ]
+
+    def __str__(self) -> str:
+        return f"blog {self.feed_url}"
+
+
 class SyncStatus(models.TextChoices):
     NEVER = "never", "Not synced yet"
     QUEUED = "queued", "Waiting to sync"

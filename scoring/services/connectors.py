@@ -1,19 +1,24 @@
-"""Which connector reads an account: Bluesky's public AppView, or the member's own
-Mastodon instance with the access they granted (sealed in their NetworkSession)."""
+"""Which connector reads an account: Bluesky's public AppView; the member's own Mastodon
+instance, X or Facebook page with the access they granted (sealed in their NetworkSession);
+a blog's public feeds once the member proved it is theirs."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 from django.conf import settings
+from django.db import connection
 
 from core.sealing import SealBroken, unseal
-from scoring.connectors import bluesky, mastodon
-from scoring.connectors.base import Connector, SessionExpired
+from scoring.connectors import blog, bluesky, facebook, mastodon, x
+from scoring.connectors.base import Connector, Refused, SessionExpired
 from scoring.errors import SyncNotPossible
 from scoring.models import NetworkAccount, NetworkSession
+from scoring.services.network_tokens import oauth_access, x_token, x_token_renew
 
-LIVE_NETWORKS = (bluesky.NETWORK, mastodon.NETWORK)  # read by Klout Fair itself
+# Read by Klout Fair itself.
+LIVE_NETWORKS = (bluesky.NETWORK, mastodon.NETWORK, x.NETWORK, facebook.NETWORK, blog.NETWORK)
 
 
 def syncs(network: str) -> bool:
@@ -35,7 +40,40 @@ def connector_for(account: NetworkAccount) -> Connector:
             access_token=access["token"],
             concurrency=settings.SYNC_CONCURRENCY,
         )
+    if account.network == x.NETWORK:
+        return _x_reader(account)
+    if account.network == facebook.NETWORK:
+        return facebook.FacebookPageConnector(
+            graph_url=settings.FACEBOOK_GRAPH_URL,
+            page_token=oauth_access(account)["token"],
+            concurrency=settings.SYNC_CONCURRENCY,
+        )
+    if account.network == blog.NETWORK:
+        if not account.source == NetworkAccount.Source.SITE:
+            raise Refused("This blog was not proven with a code, so it is not read.")
+        return blog.BlogConnector(
+            feed_url=account.external_id, allow_private=settings.BLOG_ALLOW_PRIVATE
+        )
     raise SyncNotPossible(f"Klout Fair cannot read {account.network} by itself yet.")
+
+
+def _x_reader(account: NetworkAccount) -> Connector:
+    """X with the member's token, renewed first when it is about to expire and again when X
+    says it has (its access tokens last two hours; a backfill can outlive one)."""
+
+    def renew() -> str:  # called from the sync's reader thread: its connection is its own
+        try:
+            return x_token_renew(account)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
+
+    return x.XConnector(
+        access_token=x_token(account),
+        api_url=settings.X_API_URL,
+        refresh=renew,
+        concurrency=settings.SYNC_CONCURRENCY,
+    )
 
 
 def public_reader(network: str) -> Connector | None:

@@ -34,6 +34,7 @@ from scoring.models import (
     MemberScore,
     MemberTopicScore,
     NetworkAccount,
+    NetworkSession,
     Visibility,
 )
 from scoring.networks import KNOWN_NETWORKS, is_valid_slug
@@ -41,7 +42,11 @@ from scoring.services.visibility import member_scores_change_lock, member_scores
 
 # The sources that prove an account is the member's beyond doubt (logging in with it, signing
 # in to it): only these inherit what the person did before joining.
-PROVEN_SOURCES = (NetworkAccount.Source.OAUTH, NetworkAccount.Source.SESSION)
+PROVEN_SOURCES = (
+    NetworkAccount.Source.OAUTH,
+    NetworkAccount.Source.SESSION,
+    NetworkAccount.Source.SITE,
+)
 
 
 def member_for_user(*, user) -> Member:
@@ -183,6 +188,7 @@ def _weaker_claim_yield(existing: NetworkAccount, *, source: str) -> None:
 _PROOF_WORDS = {
     NetworkAccount.Source.OAUTH: "by logging in with it",
     NetworkAccount.Source.SESSION: "by signing in to it",
+    NetworkAccount.Source.SITE: "with a code published on the site",
     NetworkAccount.Source.ARCHIVE: "with the account's own archive",
 }
 
@@ -266,9 +272,11 @@ def _network_account_remove(account: NetworkAccount) -> None:
     Its posts and the actions received on them are deleted, so they leave the next score and
     the statement immediately. Actions the member took from it on other people's content stay
     counted for those people, but only as an anonymous actor. The login link (allauth social
-    account) for it is removed too.
+    account) for it is removed too, and once this commits the network is asked to revoke the
+    access the member gave (a task: no network call inside the transaction).
     """
     member = account.member
+    _access_revoke_after_commit(account)
     if member.user_id:
         SocialAccount.objects.filter(
             user_id=member.user_id,
@@ -277,6 +285,15 @@ def _network_account_remove(account: NetworkAccount) -> None:
         ).delete()
     _actions_taken_unlink(account)
     account.delete()
+
+
+def _access_revoke_after_commit(account: NetworkAccount) -> None:
+    sealed = NetworkSession.objects.filter(account=account).values_list("sealed", flat=True)
+    if sealed:
+        from scoring.tasks import network_token_revoke_task
+
+        network, token = account.network, sealed[0]
+        transaction.on_commit(lambda: network_token_revoke_task.delay(network, token))
 
 
 def _sessions_of(user_id: int) -> list[str]:

@@ -16,6 +16,7 @@ from core.errors import DomainError
 from scoring import services
 from scoring.forms import BlueskyConnectForm, MastodonConnectForm
 from scoring.models import NetworkAccount
+from scoring.networks import network_for
 from scoring.selectors.members import member_sync_progress
 from scoring.services.connectors import syncs
 from scoring.services.mastodon_connect import mastodon_connect_finish, mastodon_connect_start
@@ -91,11 +92,27 @@ def network_sync(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _own(request, account_id)
     context = {
         "account": account,
+        "network": network_for(account.network),
         "progress": member_sync_progress(account=account),
         "live": syncs(account.network),
         "member": account.member,
+        "reconnect_url": _reconnect_url(account),
     }
     return render(request, "scoring/network_sync.html", context)
+
+
+def _reconnect_url(account: NetworkAccount) -> str:
+    """Where the member gives their access again when it stopped working."""
+    named = {
+        "bluesky": "bluesky_connect",
+        "mastodon": "mastodon_connect",
+        "facebook_page": "facebook_page_connect",
+        "blog": "blog_connect",
+    }
+    if account.network in named:
+        return reverse(named[account.network])
+    provider = network_for(account.network).provider_id
+    return f"{reverse(f'{provider}_login')}?process=connect" if provider else ""
 
 
 @never_cache

@@ -59,4 +59,4 @@ def test_settings_page_offers_connect_for_configured_provider(member_client, set
     }
     body = member_client.get(reverse("member_settings")).content.decode()
     assert "/accounts/twitter_oauth2/login/?process=connect" in body
-    assert ">X/Twitter</a>" in body
+    assert ">Connect X/Twitter</a>" in body
