@@ -104,3 +104,75 @@ def test_connecting_mastodon_never_lowers_anyones_score(acts, connected, opted_i
             transaction.set_rollback(True)
     finally:
         instance.stop()
+
+
+# An act on one of Ana's X posts: (who of five people, which of three posts, like / retweet /
+# reply, how many hours after the post).
+x_acts = st.lists(
+    st.tuples(
+        st.integers(0, 4),
+        st.integers(0, 2),
+        st.sampled_from(["like", "retweet", "reply"]),
+        st.integers(1, 40),
+    ),
+    max_size=12,
+    unique_by=lambda act: (act[0], act[1], act[2]) if act[2] != "reply" else act,
+)
+
+
+@examples(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(acts=x_acts)
+def test_connecting_x_never_lowers_anyones_score(acts, connected, opted_in_member, settings):
+    from scoring.services.network_tokens import oauth_token_keep
+    from tests.scoring.x_fake import XFake
+
+    settings.SCORE_CALIBRATION_MIN_MEMBERS = 1
+    as_of = datetime.now(UTC)
+    fake = XFake().start()
+    settings.X_API_URL = fake.url
+    try:
+        with transaction.atomic():
+            before = _scores(as_of)
+            ana = fake.user("ana")
+            people = [fake.user(f"p{n}") for n in range(5)]
+            NetworkAccount.objects.create(  # person 0 is a member on X
+                member=OptedInMemberFactory(),
+                network="twitter",
+                external_id=people[0].id,
+                source=NetworkAccount.Source.OAUTH,
+            )
+            posts = [fake.tweet(ana, f"post {n}", as_of - timedelta(days=n + 2)) for n in range(3)]
+            for who, which, verb, hours in acts:
+                at = as_of - timedelta(days=which + 2) + timedelta(hours=hours)
+                if verb == "reply":
+                    fake.reply(posts[which], people[who], "@ana hello", at)
+                elif verb == "retweet":
+                    fake.retweet(posts[which], people[who], at)
+                else:
+                    fake.like(posts[which], people[who])
+            account = NetworkAccount.objects.create(
+                member=opted_in_member,
+                network="twitter",
+                external_id=ana.id,
+                source=NetworkAccount.Source.OAUTH,
+            )
+            token, refresh = fake.grant(ana)
+            oauth_token_keep(
+                account=account, token=token, refresh=refresh, expires_at=as_of + timedelta(hours=2)
+            )
+            assert sync.network_account_sync(account_id=account.pk).status == "ok"
+            after = _scores(as_of)
+            for member_id, old in before.items():
+                new = after[member_id]
+                for name, b, a in zip(COMPONENTS, old, new, strict=True):
+                    assert a >= b - 1e-9 * (1 + abs(b)), (member_id, name, b, a)
+            if acts:
+                raw = COMPONENTS.index("raw")
+                assert after[opted_in_member.pk][raw] > before[opted_in_member.pk][raw]
+            transaction.set_rollback(True)
+    finally:
+        fake.stop()
