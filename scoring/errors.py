@@ -62,12 +62,14 @@ class FacebookLoginNeeded(NetworkConnectFailed):
     """No Facebook login with the page permissions: the member is sent to grant them."""
 
     code = "facebook_login_needed"
+    status = 409
 
 
 class SiteNotProven(DomainError):
     """The one-time code was not found on the blog: the message says where we looked."""
 
     code = "site_not_proven"
+    status = 409
 
 
 class SyncTooSoon(DomainError):

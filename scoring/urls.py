@@ -97,6 +97,17 @@ api_urlpatterns = [
     ),
     path("me/networks/bluesky/", network_api.BlueskyConnectView.as_view(), name="api_bluesky"),
     path("me/networks/mastodon/", network_api.MastodonConnectView.as_view(), name="api_mastodon"),
+    path("me/networks/blog/", network_api.BlogClaimView.as_view(), name="api_blog"),
+    path(
+        "me/networks/blog/<int:site_id>/prove/",
+        network_api.BlogProveView.as_view(),
+        name="api_blog_prove",
+    ),
+    path(
+        "me/networks/facebook-pages/",
+        network_api.FacebookPagesView.as_view(),
+        name="api_facebook_pages",
+    ),
     path(
         "me/networks/<int:account_id>/sync/",
         network_api.NetworkSyncView.as_view(),

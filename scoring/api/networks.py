@@ -1,6 +1,7 @@
 """Live networks over the API: connect Bluesky by signing in, start connecting Mastodon
-(the member approves on their instance, in a browser signed in here), read an account's
-sync, ask for "Sync now". One view per operation."""
+(the member approves on their instance, in a browser signed in here), claim and prove a
+blog, list and connect Facebook pages, read an account's sync, ask for "Sync now". One view
+per operation."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from rest_framework.views import APIView
 from scoring import services
 from scoring.models import NetworkAccount
 from scoring.selectors.members import member_sync_progress
+from scoring.services.blogs import blog_claim_prove, blog_claim_start
 from scoring.services.mastodon_connect import mastodon_connect_start
+from scoring.services.oauth_connect import facebook_page_connect, facebook_pages_managed
 from scoring.services.sync import bluesky_connect, network_account_sync_request
 
 
@@ -98,3 +101,71 @@ class NetworkSyncView(APIView):
         account = _own(request, account_id)
         body = SyncOutput(member_sync_progress(account=account)).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class BlogClaimInput(serializers.Serializer):
+    url = serializers.CharField(max_length=500, help_text="The blog's home page or its feed.")
+
+
+class BlogClaimOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    feed_url = serializers.CharField()
+    site_url = serializers.CharField()
+    title = serializers.CharField()
+    code = serializers.CharField(
+        help_text="Publish it in a post, or in the home page's <meta name="
+        '"klout-fair-verification" content="…">; then POST .../prove/.'
+    )
+    connected = serializers.BooleanField()
+
+
+def _claim_out(site) -> dict:
+    fields = ("id", "feed_url", "site_url", "title", "code")
+    data = {name: getattr(site, name) for name in fields}
+    return BlogClaimOutput({**data, "connected": site.account_id is not None}).data
+
+
+class BlogClaimView(APIView):
+    @extend_schema(request=BlogClaimInput, responses={201: BlogClaimOutput})
+    def post(self, request):
+        data = BlogClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_for_user(user=request.user)
+        site = blog_claim_start(member=member, url=data.validated_data["url"])
+        return Response(_claim_out(site), status=status.HTTP_201_CREATED)
+
+
+class BlogProveView(APIView):
+    @extend_schema(request=None, responses={201: ConnectedOutput})
+    def post(self, request, site_id: int):
+        member = services.member_for_user(user=request.user)
+        account = blog_claim_prove(member=member, site_id=site_id)
+        return Response(ConnectedOutput(account).data, status=status.HTTP_201_CREATED)
+
+
+class FacebookPageOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField(allow_blank=True)
+
+
+class FacebookPageInput(serializers.Serializer):
+    page = serializers.CharField(max_length=64, help_text="The id of a page listed by GET.")
+
+
+class FacebookPagesView(APIView):
+    """The pages the member manages, as their Facebook login (with the page permissions,
+    granted in a browser) shows them; POST connects one."""
+
+    @extend_schema(responses=FacebookPageOutput(many=True))
+    def get(self, request):
+        member = services.member_for_user(user=request.user)
+        return Response(FacebookPageOutput(facebook_pages_managed(member=member), many=True).data)
+
+    @extend_schema(request=FacebookPageInput, responses={201: ConnectedOutput})
+    def post(self, request):
+        data = FacebookPageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_for_user(user=request.user)
+        account = facebook_page_connect(member=member, page_id=data.validated_data["page"])
+        return Response(ConnectedOutput(account).data, status=status.HTTP_201_CREATED)

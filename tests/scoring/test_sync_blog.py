@@ -205,3 +205,23 @@ def test_the_statement_names_the_blog(proven):
 
     summary = member_activity_summary(member=proven.member)
     assert set(summary.by_network_kind) == {"Blog"}
+
+
+def test_the_api_claims_and_proves_a_blog(
+    site, opted_in_member, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(opted_in_member.user)
+    claimed = api.post("/api/v1/me/networks/blog/", {"url": site.url}, format="json")
+    assert claimed.status_code == 201 and claimed.json()["connected"] is False
+    body = claimed.json()
+    early = api.post(f"/api/v1/me/networks/blog/{body['id']}/prove/")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "site_not_proven"
+    site.meta_code = body["code"]
+    with django_capture_on_commit_callbacks(execute=True):
+        proven = api.post(f"/api/v1/me/networks/blog/{body['id']}/prove/")
+    assert proven.status_code == 201 and proven.json()["network"] == "blog"
+    bad = api.post("/api/v1/me/networks/blog/", {"url": "http://10.0.0.1/feed"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]

@@ -165,3 +165,27 @@ def test_the_statement_names_the_page(connected):
 
     summary = member_activity_summary(member=connected.member)
     assert set(summary.by_network_kind) == {"Facebook page"}
+
+
+def test_the_api_lists_and_connects_pages(granted, world, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(granted.user)
+    listed = api.get("/api/v1/me/networks/facebook-pages/")
+    assert listed.status_code == 200
+    assert {p["name"] for p in listed.json()} == {"Ana's Café ☕", "Ana's Bakery"}
+    with django_capture_on_commit_callbacks(execute=True):
+        made = api.post(
+            "/api/v1/me/networks/facebook-pages/", {"page": world["cafe"].id}, format="json"
+        )
+    assert made.status_code == 201 and made.json()["external_id"] == world["cafe"].id
+
+
+def test_the_api_says_when_facebook_login_is_needed(opted_in_member, graph):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(opted_in_member.user)
+    answer = api.get("/api/v1/me/networks/facebook-pages/")
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "facebook_login_needed"
