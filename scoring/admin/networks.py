@@ -1,10 +1,11 @@
-"""Site-staff view of the live networks: each account's sync and each stream's lag."""
+"""Site-staff view of the live networks: each account's sync, each stream's lag, the blogs
+claimed and proven, the Mastodon instances Klout Fair has an app on."""
 
 from django.contrib import admin
 from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin
-from scoring.models import StreamCursor, SyncState
+from scoring.models import BlogSite, MastodonApp, StreamCursor, SyncState
 
 
 @admin.register(SyncState)
@@ -38,3 +39,21 @@ class StreamCursorAdmin(ReadOnlyAdmin):
         if seconds < 120:
             return f"{seconds} s"
         return f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
+
+
+@admin.register(BlogSite)
+class BlogSiteAdmin(ReadOnlyAdmin):
+    """Claims and proofs. The one-time code is not shown: it is the member's to publish."""
+
+    list_display = ["feed_url", "site_host", "platform", "member", "proven_at", "proof"]
+    list_filter = ["platform", ("proven_at", admin.EmptyFieldListFilter)]
+    search_fields = ["feed_url", "site_host"]
+    list_select_related = ["member"]
+    exclude = ["code"]
+
+
+@admin.register(MastodonApp)
+class MastodonAppAdmin(ReadOnlyAdmin):
+    list_display = ["instance", "redirect_uri", "created_at"]
+    search_fields = ["instance"]
+    exclude = ["sealed_secret"]

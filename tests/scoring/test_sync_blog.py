@@ -225,3 +225,11 @@ def test_the_api_claims_and_proves_a_blog(
     assert proven.status_code == 201 and proven.json()["network"] == "blog"
     bad = api.post("/api/v1/me/networks/blog/", {"url": "http://10.0.0.1/feed"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["fields"]
+
+
+def test_staff_see_claims_without_their_codes(admin_client, proven):
+    page = admin_client.get("/admin/scoring/blogsite/").content.decode()
+    assert proven.external_id in page
+    detail = admin_client.get(f"/admin/scoring/blogsite/{proven.blog_site.pk}/change/")
+    assert detail.status_code == 200
+    assert proven.blog_site.code not in detail.content.decode()
