@@ -198,8 +198,8 @@ class XFake(HttpFake):
     # --- the world ------------------------------------------------------------------------
     def _snowflake(self, at: datetime) -> str:
         """X's ids: milliseconds since X's epoch << 22 | a sequence: id order is time order."""
-        ms = int(at.timestamp() * 1000) - X_EPOCH_MS
-        return str(ms << 22 | next(self._seq) % 4096)
+        ms, n = int(at.timestamp() * 1000) - X_EPOCH_MS, next(self._seq)
+        return str((ms + n // 4096) << 22 | n % 4096)  # unique past 4,096 in one millisecond
 
     def user(self, username: str, *, created_at: datetime = T0 - timedelta(days=900),
              name: str | None = None) -> User:  # fmt: skip
