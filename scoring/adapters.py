@@ -7,6 +7,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from scoring.models import NetworkAccount
 from scoring.networks import network_for_provider
@@ -37,3 +38,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
             target = "member_settings" if request.user.is_authenticated else "account_login"
             raise ImmediateHttpResponse(redirect(target))
+
+    def get_connect_redirect_url(self, request, socialaccount) -> str:
+        """After connecting a network that is read live (X), its sync page, where the member
+        watches the first sync and reads what the network did not allow; else the networks
+        list."""
+        from scoring.services.connectors import syncs
+
+        network = network_for_provider(socialaccount.provider)
+        if network is not None and syncs(network.slug):
+            account = NetworkAccount.objects.filter(
+                network=network.slug, external_id=str(socialaccount.uid), member__user=request.user
+            ).first()
+            if account is not None:
+                return reverse("network_sync", args=[account.pk])
+        return f"{reverse('member_settings')}#networks"

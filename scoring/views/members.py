@@ -30,9 +30,12 @@ from scoring.services.connectors import LIVE_NETWORKS
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
     history = member_score_history(member=member) if member.is_opted_in else []
+    accounts = list(member_network_accounts(member=member))
     context = {
         "member": member,
-        "accounts": list(member_network_accounts(member=member)),
+        "accounts": accounts,
+        "connected_networks": {account.network for account in accounts},
+        "login_only_networks": LOGIN_ONLY_NETWORKS,
         "activity": member_activity_summary(member=member),
         "consent_form": ConsentForm(),
         "statement": member_statement(member=member) if member.is_opted_in else None,
@@ -42,6 +45,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "bar": evidence_bar(),
     }
     return render(request, "scoring/dashboard.html", context)
+
+
+LOGIN_ONLY_NETWORKS = ("facebook", "linkedin")  # connected to log in with, never read
 
 
 def _connectable_providers(request: HttpRequest) -> list[dict]:
@@ -56,9 +62,12 @@ def _connectable_providers(request: HttpRequest) -> list[dict]:
 @login_required
 def member_settings(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
+    accounts = list(member_network_accounts(member=member))
     context = {
         "member": member,
-        "accounts": list(member_network_accounts(member=member)),
+        "accounts": accounts,
+        "connected_networks": {account.network for account in accounts},
+        "login_only_networks": LOGIN_ONLY_NETWORKS,
         "consent_events": list(member.consent_events.all()),
         "consent_form": ConsentForm(),
         "visibility_form": VisibilityForm(initial={"visibility": member.visibility}),
