@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
-from scoring.connectors import web
+from scoring.connectors import html_text, web
 from scoring.connectors.base import Page, Profile, Refused
 from scoring.connectors.web import canonical  # also the spelling of content ids, for callers
 from scoring.ingest.records import ActionRecord, PostRecord
@@ -90,7 +90,7 @@ def _load(url: str, allow_private: bool):
     got = _fetch(url, allow_private)
     parsed, requests, hint = _parse(got), 1, ""
     if not parsed.get("version"):
-        tags = web.head_tags(got.text()) if "html" in got.content_type else []
+        tags = html_text.head_tags(got.text()) if "html" in got.content_type else []
         alternate = next(
             (
                 canonical(urljoin(got.url, attrs.get("href", "").strip()))
@@ -150,7 +150,7 @@ def code_found(feed: Feed, code: str, *, allow_private: bool = False) -> str | N
         if any(code in str(text) for text in texts):
             return f"a post: {_ids(entry)[0]}"
     page = _fetch(feed.site_url, allow_private, accept="text/html, application/xhtml+xml")
-    metas = [attrs for tag, attrs in web.head_tags(page.text()) if tag == "meta"]
+    metas = [attrs for tag, attrs in html_text.head_tags(page.text()) if tag == "meta"]
     mine = [a.get("content", "").strip() for a in metas if a.get("name", "").lower() == VERIFY_META]
     return "the site's <meta> tag" if code in mine else None
 
@@ -295,7 +295,7 @@ class _Walk:
         content_id, link = _ids(entry)
         body = entry.get("summary") or next(iter(entry.get("content") or []), {}).get("value", "")
         title = " ".join(str(entry.get("title") or "").split())
-        text = "\n".join(filter(None, (title, web.plain(str(body), TEXT_LIMIT))))
+        text = "\n".join(filter(None, (title, html_text.plain(str(body), TEXT_LIMIT))))
         tags = dict.fromkeys(
             str(tag.get("term") or "").strip().lower() for tag in entry.get("tags") or []
         )
