@@ -196,42 +196,35 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
 
+FACEBOOK_GRAPH_URL = env_str("FACEBOOK_GRAPH_URL") or "https://graph.facebook.com/v21.0"
+
+
+def _app(id_name: str, secret_name: str, label: str, **extra) -> dict:
+    """A provider's app from the environment; its secret is required once its id is set."""
+    client_id, secret = env_required(id_name, f"{label} id."), env_required(secret_name, label)
+    return {"client_id": client_id, "secret": secret, **extra}
+
+
 # Each social provider is switched on only when its credentials are set.
 if env_str("TWITTER_CLIENT_ID"):
     SOCIALACCOUNT_PROVIDERS["twitter_oauth2"] = {
-        "APPS": [
-            {
-                "client_id": env_required("TWITTER_CLIENT_ID", "X/Twitter OAuth 2 client id."),
-                "secret": env_required("TWITTER_CLIENT_SECRET", "X/Twitter needs its secret."),
-            }
-        ],
+        "APPS": [_app("TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET", "X/Twitter OAuth 2")],
         # Read-only, and offline.access for a refresh token: the daily sync runs without the
         # member, long after the two-hour access token has expired.
         "SCOPE": ["tweet.read", "users.read", "like.read", "offline.access"],
     }
 if env_str("FACEBOOK_APP_ID"):
     SOCIALACCOUNT_PROVIDERS["facebook"] = {
-        "APPS": [
-            {
-                "client_id": env_required("FACEBOOK_APP_ID", "Facebook app id."),
-                "secret": env_required("FACEBOOK_APP_SECRET", "Facebook needs its app secret."),
-            }
-        ],
+        "APPS": [_app("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "Facebook app")],
         "SCOPE": ["public_profile"],  # a page's permissions are asked when one is connected
         "METHOD": "oauth2",
-        "GRAPH_API_URL": env_str("FACEBOOK_GRAPH_URL") or "https://graph.facebook.com/v21.0",
+        "GRAPH_API_URL": FACEBOOK_GRAPH_URL,
     }
 if env_str("LINKEDIN_CLIENT_ID"):
+    linkedin = {"provider_id": "linkedin", "name": "LinkedIn"}
+    linkedin["settings"] = {"server_url": "https://www.linkedin.com/oauth"}
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": "linkedin",
-                "name": "LinkedIn",
-                "client_id": env_required("LINKEDIN_CLIENT_ID", "LinkedIn client id."),
-                "secret": env_required("LINKEDIN_CLIENT_SECRET", "LinkedIn needs its secret."),
-                "settings": {"server_url": "https://www.linkedin.com/oauth"},
-            }
-        ],
+        "APPS": [_app("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET", "LinkedIn", **linkedin)]
     }
 
 # --- API ------------------------------------------------------------------------------------
@@ -325,18 +318,14 @@ SYNC_NOW_INTERVAL_MINUTES = env_int("SYNC_NOW_INTERVAL_MINUTES", 15)
 # Posts whose engagement (likes, reposts, replies ...) a sync reads at once (a few requests in
 # flight); 1 reads one request at a time.
 SYNC_CONCURRENCY = max(env_int("SYNC_CONCURRENCY", 4), 1)
-# Mastodon instances are https; tests point at a local fake over http.
-# X's API and Facebook's Graph API: tests and staging point them at local fakes.
+# X's API and Facebook's Graph API (FACEBOOK_GRAPH_URL, above): tests point them at fakes.
 X_API_URL = env_str("X_API_URL") or "https://api.x.com"
-FACEBOOK_GRAPH_URL = env_str("FACEBOOK_GRAPH_URL") or "https://graph.facebook.com/v21.0"
-# Blogs are read from addresses members type: private and loopback addresses are refused
-# (nobody may make the site read its own network), except in tests against a local fake.
+# Blogs are read from addresses members type: private and loopback ones are refused (nobody
+# may make the site read its own network); Mastodon instances are https. Tests relax both.
 BLOG_ALLOW_PRIVATE = env_bool("BLOG_ALLOW_PRIVATE", False)
-if BLOG_ALLOW_PRIVATE and IS_PRODUCTION:
-    raise ImproperlyConfigured("BLOG_ALLOW_PRIVATE is for tests: never read private addresses.")
 MASTODON_ALLOW_HTTP = env_bool("MASTODON_ALLOW_HTTP", False)
-if MASTODON_ALLOW_HTTP and IS_PRODUCTION:
-    raise ImproperlyConfigured("MASTODON_ALLOW_HTTP is for tests: tokens never go over http.")
+if IS_PRODUCTION and (BLOG_ALLOW_PRIVATE or MASTODON_ALLOW_HTTP):
+    raise ImproperlyConfigured("BLOG_ALLOW_PRIVATE and MASTODON_ALLOW_HTTP are for tests only.")
 
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
