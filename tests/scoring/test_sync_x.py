@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from allauth.socialaccount.providers.twitter_oauth2.views import TwitterOAuth2Adapter
-from django.db import connection
 from django.urls import reverse
 
 from core.sealing import seal, unseal
@@ -27,6 +26,7 @@ from scoring.models import (
 )
 from scoring.services import sync
 from scoring.services.members import network_account_disconnect
+from tests.scoring.test_sync_mastodon import _database_dump
 from tests.scoring.x_fake import XFake
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_connecting_x_proves_the_account_and_backfills_the_window(connected, x, 
 def test_the_tokens_are_sealed_and_not_in_a_database_dump(connected, x):
     access = _access(connected)
     assert access["token"] in x.access and access["refresh"] in x.refreshers
-    dump = "\n".join(connection.cursor().connection.iterdump())
+    dump = _database_dump()
     assert access["token"] not in dump and access["refresh"] not in dump
 
 
