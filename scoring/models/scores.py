@@ -6,10 +6,12 @@ scores in force, and history is never rewritten (a score keeps the version that 
 
 from __future__ import annotations
 
+import numpy as np
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from scoring.engine import calibration
 from scoring.engine.model import Parameters
 from scoring.models.members import Member
 
@@ -31,6 +33,12 @@ class AlgorithmVersion(models.Model):
     topic_calibration = models.JSONField(
         null=True, blank=True, help_text="The same for topic scores, frozen once fitted."
     )
+    component_calibration = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The same for each component (true_reach, amplification, network_impact), "
+        "so the dashboard shows them on the score's 1-100 scale; frozen once fitted.",
+    )
     is_active = models.BooleanField(default=False)
     activated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -45,6 +53,16 @@ class AlgorithmVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name + (" (active)" if self.is_active else "")
+
+    COMPONENTS = ("true_reach", "amplification", "network_impact")
+
+    def component_scale(self, name: str, value: float | None) -> int | None:
+        """A component's value on the 1-100 scale of this version (None before the version's
+        component calibration is fitted)."""
+        points = (self.component_calibration or {}).get(name)
+        if points is None or value is None:
+            return None
+        return int(calibration.apply(np.asarray([float(value)]), np.asarray(points))[0])
 
     def engine_parameters(self) -> Parameters:
         """The stored parameters as the engine takes them (checked by the engine)."""

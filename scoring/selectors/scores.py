@@ -130,6 +130,30 @@ def _excluded(current: MemberScore) -> list[str]:
     ]
 
 
+COMPONENT_WORDS = {  # label, what the raw figure counts, what the component measures
+    "true_reach": ("True Reach", "{:,.0f} people", "distinct people acted on your posts"),
+    "amplification": (
+        "Amplification",
+        "{:,.1f} raw",
+        "how much they acted (shares weigh most), recent counting more",
+    ),
+    "network_impact": ("Network Impact", "{:,.1f} raw", "how influential they are themselves"),
+}
+
+
+def score_components(score: MemberScore) -> list[dict]:
+    """The three components on the score's own 1-100 scale (the version's frozen map for
+    each), with the raw figure beside them; ``scaled`` is None before the version has one."""
+    version = score.run.version
+    rows = []
+    for name, (label, raw_words, meaning) in COMPONENT_WORDS.items():
+        value = getattr(score, name)
+        scaled = version.component_scale(name, value)
+        rows.append({"label": label, "scaled": scaled, "raw": raw_words.format(value or 0)})
+        rows[-1]["meaning"] = meaning
+    return rows
+
+
 def history_chart(history: list[MemberScore], width: int = 560, height: int = 160) -> dict:
     """Points of an SVG line chart (scores 1-100 over runs) and the version switches."""
     if not history:

@@ -72,8 +72,9 @@ def change_parts(*, current: MemberScore, previous: MemberScore | None) -> dict 
 
 def top_contributors(*, member: Member, run: ScoreRun, limit: int = 5) -> list[dict]:
     """Who acted most on the member's posts in the run's window (as the run saw it: actions
-    stored before it started). Only opted-in members whose own score is public are named;
-    everyone else is "someone", members or not, so nothing is revealed about them."""
+    stored before it started). Only opted-in members whose own score is public are named
+    (with their profile); the others are said to be a private member or a person not on
+    Klout Fair, which tells nothing of who they are."""
     window = _window(run)
     rows = (
         Action.objects.filter(
@@ -88,7 +89,7 @@ def top_contributors(*, member: Member, run: ScoreRun, limit: int = 5) -> list[d
         .order_by("-n", "actor_account__member", "actor_anonymous")[:limit]
     )
     named = {
-        m.pk: m.display_name
+        m.pk: m
         for m in Member.objects.filter(
             pk__in=[r["actor_account__member"] for r in rows if r["actor_account__member"]],
             visibility=Visibility.PUBLIC,
@@ -97,14 +98,23 @@ def top_contributors(*, member: Member, run: ScoreRun, limit: int = 5) -> list[d
     }
     out = []
     for row in rows:
-        if row["actor_account__member"] in named:
-            who = named[row["actor_account__member"]]
-        elif row["actor_account__member"] or row["actor_anonymous"]:
-            who = "someone"
+        public = named.get(row["actor_account__member"])
+        if public is not None:
+            who, profile = public.display_name, public.public_id
         else:
-            who = "people the network did not name"
-        out.append({"who": who, "actions": row["n"]})
+            who, profile = _unnamed(row), None
+        out.append({"who": who, "actions": row["n"], "profile": profile})
     return out
+
+
+def _unnamed(row: dict) -> str:
+    """Who acted, when they may not be named: whether they are on Klout Fair says nothing of
+    who they are."""
+    if row["actor_account__member"]:
+        return "a member who keeps their profile private"
+    if row["actor_anonymous"]:
+        return "a person not on Klout Fair"
+    return "people the network did not name"
 
 
 def _window(run: ScoreRun) -> timedelta:

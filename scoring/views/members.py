@@ -21,7 +21,12 @@ from scoring.selectors.members import (
     member_network_accounts,
     user_api_token,
 )
-from scoring.selectors.scores import history_chart, member_score_history, member_statement
+from scoring.selectors.scores import (
+    history_chart,
+    member_score_history,
+    member_statement,
+    score_components,
+)
 from scoring.selectors.topics import evidence_bar, member_topics
 from scoring.services.connectors import LIVE_NETWORKS
 
@@ -30,15 +35,14 @@ from scoring.services.connectors import LIVE_NETWORKS
 def dashboard(request: HttpRequest) -> HttpResponse:
     member = services.member_for_user(user=request.user)
     history = member_score_history(member=member) if member.is_opted_in else []
-    accounts = list(member_network_accounts(member=member))
+    statement = member_statement(member=member) if member.is_opted_in else None
     context = {
         "member": member,
-        "accounts": accounts,
-        "connected_networks": {account.network for account in accounts},
-        "login_only_networks": LOGIN_ONLY_NETWORKS,
+        "accounts": list(member_network_accounts(member=member)),
+        "components": score_components(statement.current) if statement else [],
         "activity": member_activity_summary(member=member),
         "consent_form": ConsentForm(),
-        "statement": member_statement(member=member) if member.is_opted_in else None,
+        "statement": statement,
         "chart": history_chart(history),
         "history": history,
         "topics": member_topics(member=member, include_hidden=True),

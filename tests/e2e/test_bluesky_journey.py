@@ -47,4 +47,4 @@ def test_bluesky_journey_connect_sync_and_see_the_score(page, world, tmp_path): 
     score = MemberScore.objects.filter(member=member).latest("pk")
     assert page.get_by_text(f"{score.score}").first.is_visible()
     reach = page.locator("dt", has_text="True Reach").locator("xpath=following-sibling::dd[1]")
-    assert reach.inner_text() == "3"
+    assert "3 people" in reach.inner_text()  # beside its 1-100 figure once calibrated

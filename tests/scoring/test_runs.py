@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 
 from scoring.errors import VersionNotReady
 from scoring.ingest.records import ActionRecord
-from scoring.models import Action, AlgorithmVersion, MemberScore, ScoreRun
+from scoring.models import Action, AlgorithmVersion, AnonymousActor, MemberScore, ScoreRun
 from scoring.selectors import scores as selectors_scores
 from scoring.services import actions_import, member_opt_out
 from scoring.services.runs.execute import score_run_execute, score_run_start
@@ -371,7 +372,16 @@ def test_statement_names_only_opted_in_members_with_public_scores(world):
     _run()
     who = {c["who"] for c in selectors_scores.member_statement(member=a.member).contributors}
     assert "Bea" in who
-    assert "Otto" not in who and "someone" in who
+    assert "Otto" not in who and "a member who keeps their profile private" in who
+    stranger = AnonymousActor.objects.create(network=a.network, key_hash=uuid.uuid4())
+    for minute in range(6):  # by a person who is not a member
+        ActionFactory(
+            subject=a, actor_anonymous=stranger, occurred_at=AS_OF - timedelta(minutes=minute)
+        )
+    _run(as_of=AS_OF + timedelta(minutes=1))
+    rows = selectors_scores.member_statement(member=a.member).contributors
+    assert {"who": "a person not on Klout Fair", "actions": 6, "profile": None} in rows
+    assert next(r for r in rows if r["who"] == "Bea")["profile"] == b.member.public_id
 
 
 def test_action_exactly_one_window_old_does_not_count_in_either_path(world):
@@ -571,3 +581,25 @@ def test_actions_of_a_subject_outside_the_members_read_are_dropped_not_misassign
     run = _run()
     assert run.status == "complete"
     assert run.actions_used == 9  # ten actions in the window, one dropped
+
+
+def test_components_get_a_frozen_1_to_100_map_with_the_score(world, client):
+    a, b, c, _ = world
+    first = _run()
+    version = AlgorithmVersion.objects.get(is_active=True)
+    assert set(version.component_calibration) == set(AlgorithmVersion.COMPONENTS)
+    frozen = dict(version.component_calibration)
+    for _ in range(20):  # others grow: the map does not move
+        _act(c, 1, actor=NetworkAccountFactory(), days_ago=2)
+    _run()
+    version.refresh_from_db()
+    assert version.component_calibration == frozen
+    row = MemberScore.objects.get(run=first, member=a.member)
+    scaled = [version.component_scale(name, getattr(row, name)) for name in version.COMPONENTS]
+    assert all(1 <= value <= 100 for value in scaled)
+    more = version.component_scale("true_reach", row.true_reach + 10)
+    assert more >= scaled[0]  # non-decreasing in the raw figure
+    assert version.component_scale("true_reach", 0) == 1
+    client.force_login(a.member.user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert f'{scaled[0]} <span class="muted small">of 100 · 2 people</span>' in body

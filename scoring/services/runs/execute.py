@@ -21,7 +21,11 @@ from scoring.models import AlgorithmVersion, MemberScore, MemberTopicScore, Scor
 from scoring.selectors.scores import live_runs
 from scoring.services.runs.loading import RunInput, load_run_input
 from scoring.services.runs.topics import RunTopics, load_run_topics, write_topic_scores
-from scoring.services.runs.writing import member_scores_write, version_calibration
+from scoring.services.runs.writing import (
+    member_scores_write,
+    version_calibration,
+    version_component_calibration,
+)
 from scoring.services.topics import content_topics_refresh
 from scoring.services.visibility import run_scores_visibility_set
 
@@ -148,6 +152,7 @@ def _write(run: ScoreRun, data: RunInput, computed: Computed) -> None:
     with transaction.atomic():
         version = AlgorithmVersion.objects.select_for_update().get(pk=run.version_id)
         breakpoints = version_calibration(version, computed.result.raw)
+        version_component_calibration(version, computed.result)
         scores = calibration.apply(computed.result.raw, breakpoints)
         time_only = (
             calibration.apply(computed.raw_time_only, breakpoints)

@@ -33,6 +33,19 @@ def version_calibration(version: AlgorithmVersion, raw: np.ndarray) -> np.ndarra
     return breakpoints
 
 
+def version_component_calibration(version: AlgorithmVersion, result: Result) -> None:
+    """Freeze each component's own 1-100 map, from the same run (and with the same rule)
+    as the score's; a version frozen before components had one gets it at its next run.
+    ``version`` must be locked by the caller's transaction."""
+    if version.component_calibration is not None or version.calibration is None:
+        return
+    version.component_calibration = {
+        name: calibration.fit(np.asarray(getattr(result, name), dtype=float)).tolist()
+        for name in AlgorithmVersion.COMPONENTS
+    }
+    version.save(update_fields=["component_calibration"])
+
+
 @dataclass
 class ScoreRows:
     """A run's member scores as columns, one row per member, ready to write."""
