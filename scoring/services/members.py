@@ -11,6 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Subquery
 from django.db.models.functions import Cast
@@ -57,7 +58,9 @@ def member_for_user(*, user) -> Member:
 
 @transaction.atomic
 def member_opt_in(*, member: Member) -> Member:
-    """Record the member's explicit agreement to be scored, with its time. Idempotent."""
+    """Record the member's explicit agreement to be scored, with its time. Idempotent. A
+    member who has actions to score is scored within minutes (a run is queued), not at the
+    next nightly run."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.opted_in_at is None:
         member.opted_in_at = timezone.now()
@@ -65,7 +68,21 @@ def member_opt_in(*, member: Member) -> Member:
         ConsentEvent.objects.create(
             member=member, kind=ConsentEvent.Kind.OPT_IN, occurred_at=member.opted_in_at
         )
+        if Action.objects.filter(subject__member=member).exists():
+            transaction.on_commit(score_run_soon)
     return member
+
+
+SCORE_RUN_GATHER_SECONDS = 60  # opt-ins within a minute share one run
+
+
+def score_run_soon() -> None:
+    """Queue one score run for the next minute, unless one is already queued for it: many
+    members opting in at once cost one run, each scored within minutes."""
+    from scoring.tasks import score_run_task
+
+    if cache.add("score-run-soon", True, timeout=SCORE_RUN_GATHER_SECONDS):
+        score_run_task.apply_async(countdown=SCORE_RUN_GATHER_SECONDS)
 
 
 @transaction.atomic

@@ -90,7 +90,7 @@ def consent_opt_in(request: HttpRequest) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         services.member_opt_in(member=member)
-        messages.success(request, "You are opted in. Your score is computed at the next run.")
+        messages.success(request, "You are opted in. Your score appears within a few minutes.")
     else:
         messages.error(request, form.errors["opt_in"][0])
     target = request.POST.get("next", "")

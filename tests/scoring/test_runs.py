@@ -603,3 +603,22 @@ def test_components_get_a_frozen_1_to_100_map_with_the_score(world, client):
     client.force_login(a.member.user)
     body = client.get(reverse("dashboard")).content.decode()
     assert f'{scaled[0]} <span class="muted small">of 100 · 2 people</span>' in body
+
+
+def test_opting_in_again_is_scored_within_minutes(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from scoring.services import member_opt_in
+
+    a, *_ = world
+    member_opt_out(member=a.member)
+    cache.delete("score-run-soon")
+    with django_capture_on_commit_callbacks(execute=True):
+        member_opt_in(member=a.member)  # tasks run eagerly here: the queued run happens now
+    assert MemberScore.objects.filter(member=a.member).exists()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        member_opt_out(member=a.member)
+        member_opt_in(member=a.member)
+    assert queued and not MemberScore.objects.filter(member=a.member).exists()  # one run a minute
