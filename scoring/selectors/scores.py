@@ -154,25 +154,31 @@ def score_components(score: MemberScore) -> list[dict]:
     return rows
 
 
-def history_chart(history: list[MemberScore], width: int = 560, height: int = 160) -> dict:
-    """Points of an SVG line chart (scores 1-100 over runs) and the version switches."""
+def history_chart(history: list[MemberScore], width: int = 320, height: int = 160) -> dict:
+    """Points of an SVG line chart: scores 1-100 placed by the date of their run (so a
+    year reads as a year, a week as a week; one point sits in the middle), and the version
+    switches. Labels are left to the page (HTML), so they stay readable at any width."""
     if not history:
         return {"points": "", "dots": [], "switches": [], "width": width, "height": height}
-    pad = 24
-    step = (width - 2 * pad) / max(len(history) - 1, 1)
+    pad = 12
+    times = [s.run.as_of.timestamp() for s in history]
+    span = times[-1] - times[0]
+
+    def x(t: float) -> float:
+        return round(width / 2 if span <= 0 else pad + (t - times[0]) / span * (width - 2 * pad), 1)
 
     def y(score: int) -> float:
         return round(height - pad - (score - 1) / 99 * (height - 2 * pad), 1)
 
     dots = [
         {
-            "x": round(pad + i * step, 1),
+            "x": x(t),
             "y": y(s.score),
             "score": s.score,
             "date": s.run.as_of,
             "version": s.run.version.name,
         }
-        for i, s in enumerate(history)
+        for t, s in zip(times, history, strict=True)
     ]
     switches = [
         {"x": dots[i]["x"], "version": dots[i]["version"]}
@@ -186,7 +192,11 @@ def history_chart(history: list[MemberScore], width: int = 560, height: int = 16
         "width": width,
         "height": height,
         "top": y(100),
+        "middle": y(50),
         "bottom": y(1),
+        "start": history[0].run.as_of,
+        "end": history[-1].run.as_of,
+        "latest": history[-1].score,
     }
 
 

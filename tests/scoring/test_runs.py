@@ -622,3 +622,16 @@ def test_opting_in_again_is_scored_within_minutes(
         member_opt_out(member=a.member)
         member_opt_in(member=a.member)
     assert queued and not MemberScore.objects.filter(member=a.member).exists()  # one run a minute
+
+
+def test_history_chart_places_runs_by_their_date(world):
+    a, *_ = world
+    one = _run()
+    chart = selectors_scores.history_chart([MemberScore.objects.get(run=one, member=a.member)])
+    assert chart["dots"][0]["x"] == chart["width"] / 2  # one point: in the middle
+    _run(as_of=AS_OF + timedelta(days=1))
+    _run(as_of=AS_OF + timedelta(days=365))
+    history = selectors_scores.member_score_history(member=a.member)
+    xs = [d["x"] for d in selectors_scores.history_chart(history)["dots"]]
+    assert xs[0] < xs[1] < xs[2]
+    assert xs[1] - xs[0] < (xs[2] - xs[0]) / 100  # a day is a day's width of a year
