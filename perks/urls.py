@@ -4,10 +4,25 @@ perks and claims, and the API."""
 from django.urls import path
 
 from perks import api
-from perks.views import brand, members
+from perks.views import brand, brand_campaign, members
 
 urlpatterns = [
     path("brand/", brand.brand_dashboard, name="brand_dashboard"),
+    path(
+        "brand/campaigns/<int:campaign_id>/",
+        brand_campaign.brand_campaign,
+        name="brand_campaign",
+    ),
+    path(
+        "brand/campaigns/<int:campaign_id>/claims.csv",
+        brand_campaign.brand_campaign_claims_csv,
+        name="brand_campaign_claims_csv",
+    ),
+    path(
+        "brand/claims/<int:claim_id>/shipped/",
+        brand_campaign.brand_claim_shipped,
+        name="brand_claim_shipped",
+    ),
     path("perks/", members.perk_list, name="perk_list"),
     path("perks/<int:perk_id>/", members.perk_detail, name="perk_detail"),
     path("perks/<int:perk_id>/claim/", members.perk_claim, name="perk_claim"),
