@@ -1,7 +1,7 @@
 """Money for people. Amounts are stored in integer minor units with an ISO 4217 currency
 (as Stripe counts); this turns them into what people read, with the currency's own digits
-and symbol (Babel's CLDR data: "$250.00", "¥1,500", "€12.50", "250.00 SEK" where the locale
-has no symbol of its own)."""
+and symbol (Babel's CLDR data: "$250.00", "¥1,500", "€12.50"; a currency the locale has no
+symbol for reads with its code, "SEK250.00")."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ def test_brand_dashboard_lists_campaigns_with_state_budget_and_links(
     other = staff_of(brand, BrandRole.VIEWER)
     client.force_login(other)
     page = client.get(reverse("brand_dashboard")).content.decode()
-    assert "Spring tasting" in page and "125,000 USD" in page and "Draft" in page
+    assert "Spring tasting" in page and "$1,250.00" in page and "Draft" in page
     assert reverse("brand_admin:campaigns_campaign_change", args=[campaign.pk]) in page
     assert reverse("campaign_checkout", args=[campaign.pk]) in page
 
