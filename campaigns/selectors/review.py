@@ -199,7 +199,7 @@ def _flagged_groups(report: dict) -> list[FlaggedGroup]:
     return [
         FlaggedGroup(
             dimension=dimension,
-            group=g["group"],
+            group=network_for(g["group"]).label if dimension == "primary network" else g["group"],
             members=g["members"],
             included=g["included"],
             rate=g["rate"],
