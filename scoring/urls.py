@@ -78,6 +78,7 @@ urlpatterns = [
     path("topics/<slug:slug>/hide/", topic_pages.topic_hide, name="topic_hide"),
     path("topics/<slug:slug>/restore/", topic_pages.topic_restore, name="topic_restore"),
     path("topics/<slug:slug>/dispute/", topic_pages.topic_dispute, name="topic_dispute"),
+    path("people/", topic_pages.people_search_page, name="people_search"),
     path("people/<uuid:public_id>/", topic_pages.profile, name="profile"),
     path(
         "people/<uuid:public_id>/topics/<slug:slug>/plus-k/",

@@ -30,9 +30,13 @@ class PerkOffer:
     claim: Claim | None
 
 
-def member_perk_offers(*, member: Member) -> dict[str, list[PerkOffer]]:
+def member_perk_offers(*, member: Member, include_held: bool = True) -> dict[str, list[PerkOffer]]:
     """Open perks of live campaigns: those the member is eligible for, and those they
-    narrowly miss (with why). One decision per campaign, shared by its perks."""
+    narrowly miss (with why). One decision per campaign, shared by its perks.
+
+    A perk the member holds an active claim of (a unit taken, won or fulfilled, or a lottery
+    entry) comes with that claim; ``include_held=False`` leaves it out, for a page that
+    lists the member's claims on their own."""
     now = timezone.now()
     perks = (
         Perk.objects.filter(
@@ -50,6 +54,8 @@ def member_perk_offers(*, member: Member) -> dict[str, list[PerkOffer]]:
     decisions: dict[int, Decision] = {}
     eligible, near = [], []
     for perk in perks:
+        if not include_held and perk.pk in held:
+            continue
         if perk.campaign_id not in decisions:
             decisions[perk.campaign_id] = eligibility_decide(campaign=perk.campaign, member=member)
         decision = decisions[perk.campaign_id]

@@ -31,7 +31,8 @@ PUBLISHED = (CampaignStatus.LIVE, CampaignStatus.PAUSED, CampaignStatus.ENDED)
 def perk_list(request: HttpRequest) -> HttpResponse:
     member = member_for_user(user=request.user)
     context = {
-        "offers": perk_offers.member_perk_offers(member=member),
+        # A perk already claimed (or entered) is listed under "My claims", not as open.
+        "offers": perk_offers.member_perk_offers(member=member, include_held=False),
         "claims": list(perk_offers.member_claims(member=member)[:50]),
         "member": member,
     }

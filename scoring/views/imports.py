@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from core.errors import DomainError
 from scoring import services
 from scoring.forms import MemberArchiveForm, StaffImportForm
+from scoring.models import ImportBatch
 from scoring.selectors.members import import_batches_visible_to, member_twitter_accounts
 from scoring.services.imports import (
     import_batch_progress,
@@ -38,6 +39,13 @@ def _too_large(request: HttpRequest, limit: int) -> bool:
     return False
 
 
+def _to_import_page(batch: ImportBatch) -> HttpResponse:
+    """Go to the new import's page, which says where it stands. No flash note that it "is
+    being imported": with tasks run in process (or a quick worker) it has already ended,
+    and a note above a failure would contradict it."""
+    return redirect("import_detail", import_id=batch.pk)
+
+
 @login_required
 def member_imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and _too_large(request, settings.IMPORT_MEMBER_MAX_BYTES):
@@ -55,8 +63,7 @@ def member_imports(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _refused(form, error)
         else:
-            messages.success(request, f"{batch.original_name} is being imported.")
-            return redirect("import_detail", import_id=batch.pk)
+            return _to_import_page(batch)
     imports = import_batches_visible_to(user=request.user).filter(member=member)[:50]
     return render(
         request, "scoring/imports.html", {"form": form, "imports": imports, "member": member}
@@ -83,8 +90,7 @@ def staff_imports(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             _refused(form, error)
         else:
-            messages.success(request, f"{batch.original_name} is being imported.")
-            return redirect("import_detail", import_id=batch.pk)
+            return _to_import_page(batch)
     imports = import_batches_visible_to(user=request.user)[:100]
     return render(request, "scoring/staff_imports.html", {"form": form, "imports": imports})
 
@@ -92,7 +98,13 @@ def staff_imports(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     batch = get_object_or_404(import_batches_visible_to(user=request.user), pk=import_id)
-    context = {"batch": batch, "progress": import_batch_progress(batch=batch)}
+    context = {
+        "batch": batch,
+        "progress": import_batch_progress(batch=batch),
+        # A failed import shows its error instead of a bar and counts: it stored nothing,
+        # and the bar's 100% would read as success.
+        "failed": batch.status == ImportBatch.Status.FAILED,
+    }
     return render(request, "scoring/import_detail.html", context)
 
 

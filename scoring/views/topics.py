@@ -1,10 +1,12 @@
-"""Topic pages: hide, restore and dispute my topics; public profiles with +K. Thin: the
-services decide, and a refusal is shown as a message saying which rule refused."""
+"""Topic pages: hide, restore and dispute my topics; public profiles with +K, and finding
+them by name or handle. Thin: the services decide, and a refusal is shown as a message
+saying which rule refused."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +16,7 @@ from core.errors import DomainError
 from scoring import services
 from scoring.forms import DisputeForm
 from scoring.models import Topic
+from scoring.selectors.people import PEOPLE_QUERY_MAX_CHARS, people_search
 from scoring.selectors.scores import latest_run, member_score
 from scoring.selectors.topics import evidence_bar, member_topics, public_profile, topic_by_slug
 from scoring.services import topics_members
@@ -68,6 +71,32 @@ def topic_dispute(request: HttpRequest, slug: str) -> HttpResponse:
             return _to_topics()
     context = {"topic": topic, "mine": mine[topic.pk], "form": form}
     return render(request, "scoring/topic_dispute.html", context)
+
+
+PEOPLE_PER_PAGE = 25
+
+
+@login_required
+def people_search_page(request: HttpRequest) -> HttpResponse:
+    """Public profiles whose name or handle holds ``q``; a query too long is refused."""
+    query = request.GET.get("q", "").strip()
+    error = ""
+    if len(query) > PEOPLE_QUERY_MAX_CHARS:
+        error = (
+            f"Search for at most {PEOPLE_QUERY_MAX_CHARS} characters: part of a name or a "
+            f"handle (this search has {len(query):,})."
+        )
+        query = query[:PEOPLE_QUERY_MAX_CHARS]
+    found = people_search(query="" if error else query)
+    page = Paginator(found, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "query": query,
+        "error": error,
+        "page": page,
+        "searched": bool(query) and not error,
+        "max_chars": PEOPLE_QUERY_MAX_CHARS,
+    }
+    return render(request, "scoring/people.html", context)
 
 
 def profile(request: HttpRequest, public_id) -> HttpResponse:

@@ -1,4 +1,6 @@
-// Follows a running import: polls its progress and updates the page; reloads when it ends.
+// Follows a running import: polls its progress and updates the page. When the import ends,
+// done or failed, the page is loaded again, so the server renders the outcome: a failure
+// shows its error and never a full bar.
 (function () {
   "use strict";
   var box = document.getElementById("import-progress");
@@ -8,6 +10,7 @@
   function show(name, value) {
     var el = box.querySelector('[data-field="' + name + '"]');
     if (el) { el.textContent = typeof value === "number" ? number.format(value) : value; }
+    return el;
   }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -16,8 +19,10 @@
         if (p.finished) { window.location.reload(); return; }
         box.querySelector('[data-field="percent"]').value = p.percent;
         show("percent-text", p.percent + "%");
-        show("status", p.phase === "storing" ? "Storing (nearly done)" :
+        var status = show("status", p.phase === "storing" ? "Storing (nearly done)" :
           p.status.charAt(0).toUpperCase() + p.status.slice(1));
+        if (status) { status.className = "status status-" + p.status; }
+        box.dataset.status = p.status;
         show("read", p.read);
         window.setTimeout(poll, 1000);
       })
