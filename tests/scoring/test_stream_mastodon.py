@@ -164,12 +164,18 @@ def test_the_command_follows_every_connected_account(account, instance, world, m
     monkeypatch.setattr(mastodon_stream, "WATCH_REFRESH", 0.2)
     now = datetime.now(UTC)
     _later(1.0, lambda: instance.favourite(world["first"], world["cy"], now))
+    stored = threading.Event()  # set by the follower's thread: the main thread reads no table
+    real = mastodon_stream.mastodon_notification_store
+
+    def store_and_tell(**kwargs):
+        summary = real(**kwargs)
+        if summary is not None and summary.stored:
+            stored.set()
+        return summary
+
+    monkeypatch.setattr(mastodon_stream, "mastodon_notification_store", store_and_tell)
     deadline = time.monotonic() + 10
-    streams = MastodonStreams(
-        stop=lambda: (
-            Action.objects.filter(subject_id=account.pk).exists() or time.monotonic() > deadline
-        )
-    )
+    streams = MastodonStreams(stop=lambda: stored.is_set() or time.monotonic() > deadline)
     streams.run()
     assert Action.objects.filter(subject_id=account.pk, kind="like").count() == 1
     assert account.pk in streams.threads
