@@ -289,13 +289,14 @@ def campaign_approve(*, campaign: Campaign, staff_user, note: str = "") -> Campa
     """Staff approve: the campaign goes live. When its fairness snapshot flags groups
     (selection rate below four fifths of the best-served group), a written justification
     is required."""
+    from campaigns.selectors.review import approval_flags
+
     _staff_require(staff_user)
-    snapshot = FairnessSnapshot.objects.filter(campaign=campaign).first()
-    if snapshot is not None and snapshot.flagged_groups and not note.strip():
+    flags = approval_flags(campaign=campaign)  # the one rule the review page shows too
+    if flags and not note.strip():
         raise CampaignInvalid(
-            "The fairness report flags "
-            + ", ".join(snapshot.flagged_groups)
-            + ": write why the campaign may go live anyway.",
+            f"The fairness report flags {', '.join(flags)}: write why the campaign may go "
+            "live anyway.",
             field="note",
         )
     campaign = _transition(

@@ -48,16 +48,23 @@ def app_register(*, base_url: str, redirect_uri: str, website: str = "") -> tupl
         raise translated(error, api=None, what="its app registration") from None
 
 
+def _as_app(base_url: str, client_id: str, client_secret: str, **extra) -> Mastodon:
+    """The library speaking as Klout Fair's app on the instance."""
+    return Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=base_url,
+        request_timeout=TIMEOUT,
+        mastodon_version=KNOWN_VERSION,
+        **extra,
+    )
+
+
 def authorize_url(
     *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, state: str
 ) -> str:
     """Where the member approves read access on their instance."""
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=base_url,
-        mastodon_version=KNOWN_VERSION,
-    )
+    api = _as_app(base_url, client_id, client_secret)
     return api.auth_request_url(
         redirect_uris=redirect_uri,
         scopes=SCOPES,
@@ -71,13 +78,7 @@ def token_exchange(
     *, base_url: str, client_id: str, client_secret: str, redirect_uri: str, code: str
 ) -> str:
     """The access token for the code the instance handed back."""
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        api_base_url=base_url,
-        request_timeout=TIMEOUT,
-        mastodon_version=KNOWN_VERSION,
-    )
+    api = _as_app(base_url, client_id, client_secret)
     try:
         return api.log_in(
             code=code,
@@ -91,14 +92,7 @@ def token_exchange(
 
 def token_revoke(*, base_url: str, client_id: str, client_secret: str, token: str) -> None:
     """Ask the instance to forget an access token (``POST /oauth/revoke``)."""
-    api = Mastodon(
-        client_id=client_id,
-        client_secret=client_secret,
-        access_token=token,
-        api_base_url=base_url,
-        request_timeout=TIMEOUT,
-        mastodon_version=KNOWN_VERSION,
-    )
+    api = _as_app(base_url, client_id, client_secret, access_token=token)
     try:
         api.revoke_access_token(allow_http=base_url.startswith("http://"))
     except mx.MastodonError as error:

@@ -4,17 +4,15 @@ a blog's public feeds once the member proved it is theirs."""
 
 from __future__ import annotations
 
-import json
 import threading
 
 from django.conf import settings
 from django.db import connection
 
-from core.sealing import SealBroken, unseal
 from scoring.connectors import blog, bluesky, facebook, mastodon, x
 from scoring.connectors.base import Connector, Refused, SessionExpired
 from scoring.errors import SyncNotPossible
-from scoring.models import NetworkAccount, NetworkSession
+from scoring.models import NetworkAccount
 from scoring.services.network_tokens import oauth_access, x_token, x_token_renew
 
 # Read by Klout Fair itself.
@@ -86,11 +84,7 @@ def public_reader(network: str) -> Connector | None:
 
 def mastodon_access(account: NetworkAccount) -> dict:
     """The instance and access token the member granted (sealed in their NetworkSession)."""
-    stored = NetworkSession.objects.filter(account=account).first()
-    try:
-        access = json.loads(unseal(stored.sealed)) if stored is not None else None
-    except (SealBroken, ValueError):
-        access = None
-    if not isinstance(access, dict) or not access.get("token"):
+    access = oauth_access(account)
+    if not access.get("instance"):
         raise SessionExpired("Your Mastodon access can no longer be read: connect again.")
     return access
