@@ -1,7 +1,7 @@
 """Finding people: members' public profiles, by display name or network handle.
 
-Only members whose profile anyone may see are ever read here (``public_members``, the rule
-``public_profile`` in scoring.selectors.topics applies to one profile): a private member, or
+Only members whose profile anyone may see are ever read here (``public_members``, which
+``public_profile`` in scoring.selectors.topics also uses for one profile): a private member, or
 one visible to brands only, is never matched, counted or shown, nor are their handles.
 """
 

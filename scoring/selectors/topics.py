@@ -22,8 +22,8 @@ from scoring.models import (
     Topic,
     TopicDispute,
     TopicHide,
-    Visibility,
 )
+from scoring.selectors.people import public_members
 from scoring.selectors.scores import latest_run
 
 TOPIC_RELATED = ("topic__parent__parent",)
@@ -141,13 +141,7 @@ def public_profile(*, public_id: str | uuid.UUID) -> Member | None:
         key = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return (
-        Member.objects.filter(
-            public_id=key, visibility=Visibility.PUBLIC, opted_in_at__isnull=False
-        )
-        .select_related("user")
-        .first()
-    )
+    return public_members().filter(public_id=key).select_related("user").first()
 
 
 def plus_k_given(*, member: Member, limit: int = 50) -> QuerySet[PlusK]:
