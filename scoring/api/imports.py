@@ -25,7 +25,9 @@ class ImportOutput(serializers.Serializer):
     status = serializers.CharField()
     phase = serializers.CharField(help_text="reading, storing or finished")
     finished = serializers.BooleanField()
-    percent = serializers.IntegerField()
+    percent = serializers.IntegerField(
+        help_text="How far the import got: 100 once done; 0 for a failed one (nothing stored)."
+    )
     read = serializers.IntegerField()
     stored = serializers.IntegerField()
     posts = serializers.IntegerField()

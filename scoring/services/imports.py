@@ -337,8 +337,8 @@ def import_batch_progress(*, batch: ImportBatch) -> dict:
     live = cache.get(progress_key(batch.pk)) or {} if not batch.is_finished else {}
     read = live.get("read", batch.read)
     done = batch.bytes_total if batch.is_finished else live.get("bytes_read", 0)
-    if batch.is_finished:
-        percent = 100
+    if batch.is_finished:  # a failed import stored nothing: its bar is not full
+        percent = 100 if batch.status == ImportBatch.Status.DONE else 0
     else:  # reading is the first 95%; storing what was read (one transaction) the rest
         percent = min(int(95 * done / batch.bytes_total), 95) if batch.bytes_total else 0
     return {

@@ -58,6 +58,7 @@ def test_import_progress_json_of_a_failed_import_names_the_failure(client):
     progress = client.get(reverse("import_progress", args=[batch.pk])).json()
 
     assert (progress["finished"], progress["status"], progress["error"]) == (True, "failed", ERROR)
+    assert progress["percent"] == 0  # nothing stored: the API never reports a full bar
 
 
 def test_member_upload_that_fails_lands_on_the_error_without_a_green_note(
