@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -28,6 +27,7 @@ from scoring.models import (
 )
 from scoring.services import sync
 from scoring.services.members import network_account_disconnect
+from tests.db_dump import database_dump
 from tests.factories import OptedInMemberFactory
 from tests.scoring.mastodon_fake import MastodonFake
 
@@ -119,23 +119,14 @@ def test_connect_by_oauth_proves_the_account_and_backfills_the_window(connected,
 
 def test_people_are_full_addresses_and_non_members_only_keyed_hashes(connected, instance, people):
     assert AnonymousActor.objects.count() == 3  # bob, cy and dee (not a member yet)
-    dump = _database_dump()
+    dump = database_dump()
     for name in ("bob", "other.example", "Where is this"):
         assert name not in dump
 
 
-def _database_dump() -> str:
-    rows = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            rows.append(repr(cursor.fetchall()))
-    return "\n".join(rows)
-
-
 def test_the_access_token_and_app_secret_are_stored_sealed(connected, instance, people):
     token = next(iter(instance.tokens)) if hasattr(instance, "tokens") else None
-    dump = _database_dump()
+    dump = database_dump()
     app = MastodonApp.objects.get()
     assert app.client_id in dump
     for secret in [a.client_secret for a in instance.apps.values()] + ([token] if token else []):

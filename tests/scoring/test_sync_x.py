@@ -26,7 +26,7 @@ from scoring.models import (
 )
 from scoring.services import sync
 from scoring.services.members import network_account_disconnect
-from tests.scoring.test_sync_mastodon import _database_dump
+from tests.db_dump import database_dump
 from tests.scoring.x_fake import XFake
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_connecting_x_proves_the_account_and_backfills_the_window(connected, x, 
 def test_the_tokens_are_sealed_and_not_in_a_database_dump(connected, x):
     access = _access(connected)
     assert access["token"] in x.access and access["refresh"] in x.refreshers
-    dump = _database_dump()
+    dump = database_dump()
     assert access["token"] not in dump and access["refresh"] not in dump
 
 
